@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// The `enclave` command: start | serve | worker | migrate | version | config-docs.
+import { readFileSync } from "node:fs";
+import { ConfigError, loadConfig, type Config } from "../config.ts";
+import type { ProcessKind } from "../server.ts";
+import { configReference } from "../config/variables.ts";
+import { syncConfigDocs } from "../config/docs.ts";
+
+const USAGE = `Usage: enclave <command>
+
+Commands:
+  start      API server and background worker in one process (what \`npm start\` runs)
+  serve      API server only
+  worker     background worker only
+  migrate    apply pending database migrations and exit
+  version    print the version
+  config-docs [--write FILE | --check FILE]
+             print the configuration reference (or update / check it in FILE)
+
+Configuration comes from environment variables; see README.md.`;
+
+const EXIT_USAGE = 2;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`enclave: ${message}\n`);
+  process.exit(code);
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+async function run(command: ProcessKind): Promise<void> {
+  const config = readConfig();
+  // Loaded here, not at the top, so `version` and usage errors answer instantly.
+  const { runProcess } = await import("../server.ts");
+  await runProcess(command, config);
+}
+
+async function migrate(): Promise<void> {
+  const config = readConfig();
+  const { migrateDatabase, openDatabase } = await import("@enclave/db");
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolMax: 2,
+    caFile: config.database.caFile,
+  });
+  try {
+    const { applied } = await migrateDatabase(database);
+    process.stdout.write(applied > 0 ? `applied ${applied} migration(s)\n` : "database is up to date\n");
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "start":
+    case "serve":
+    case "worker":
+      if (rest.length > 0) fail(`unexpected argument ${rest[0]}\n\n${USAGE}`, EXIT_USAGE);
+      return run(command);
+    case "migrate":
+      return migrate();
+    case "version":
+    case "--version":
+      process.stdout.write(`${version()}\n`);
+      return;
+    case "config-docs": {
+      const [flag, file] = rest;
+      if (flag === undefined) {
+        process.stdout.write(`${configReference()}\n`);
+        return;
+      }
+      if ((flag !== "--write" && flag !== "--check") || !file) fail(USAGE, EXIT_USAGE);
+      const changed = syncConfigDocs(file, flag === "--write");
+      if (changed === null) fail(`${file} has no config:start … config:end section`);
+      if (flag === "--check" && changed) fail(`${file} is out of date: run npm run docs:config`);
+      return;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      if (command === undefined) process.exit(EXIT_USAGE);
+      return;
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`, EXIT_USAGE);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`enclave: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

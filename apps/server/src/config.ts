@@ -1,0 +1,153 @@
+// The only module that reads process.env. Everything else receives a parsed, typed Config.
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { z } from "zod";
+import { SECRET_VARIABLES, VARIABLES, type VariableName } from "./config/variables.ts";
+import { secretKeyProblem } from "./config/secret-strength.ts";
+
+export interface Config {
+  production: boolean;
+  dataDir: string;
+  server: {
+    host: string;
+    port: number;
+    publicUrl: string | undefined;
+    bodyLimitBytes: number;
+    trustedProxies: string[];
+    shutdownTimeoutMs: number;
+  };
+  log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
+  database: { url: string | undefined; poolMax: number; caFile: string | undefined };
+  redis: { url: string | undefined };
+  secrets: { secretKey: string; secretKeySource: "env" | "file" | "generated" };
+  worker: { concurrency: number };
+  identity: {
+    sessionIdleMinutes: number;
+    sessionAbsoluteHours: number;
+    lockoutMaxFailures: number;
+    lockoutMinutes: number;
+    loginIpMaxFailures: number;
+  };
+  /** Non-fatal findings worth a log line at start (weak key in development, …). */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+const EnvSchema = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, spec]) => [name, spec.schema])) as {
+    [K in VariableName]: (typeof VARIABLES)[K]["schema"];
+  },
+);
+
+/**
+ * Reads `NAME_FILE` for secret variables, rejecting both being set, and drops empty strings so
+ * `FOO=` means "unset" rather than "the empty secret".
+ */
+function resolveEnv(env: RawEnv, problems: string[]): { values: RawEnv; fromFile: Set<string> } {
+  const values: RawEnv = {};
+  const fromFile = new Set<string>();
+  for (const name of Object.keys(VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") values[name] = value;
+  }
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === "") continue;
+    if (values[name] !== undefined) {
+      problems.push(`${name} and ${name}_FILE are both set: set only one`);
+      continue;
+    }
+    try {
+      const content = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+      if (content !== "") values[name] = content;
+      fromFile.add(name);
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  return { values, fromFile };
+}
+
+/** Reads `<dataDir>/secrets/<name>`, creating it with fresh random bytes (0600) on first use. */
+export function ensureGeneratedSecret(dataDir: string, name: string, bytes = 48): string {
+  const dir = join(dataDir, "secrets");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, name);
+  if (!existsSync(path)) {
+    writeFileSync(path, `${randomBytes(bytes).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  } else if ((statSync(path).mode & 0o077) !== 0) {
+    chmodSync(path, 0o600);
+  }
+  return readFileSync(path, "utf8").trim();
+}
+
+/** Parses the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const { values, fromFile } = resolveEnv(env, problems);
+  const parsed = EnvSchema.safeParse(values);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? "environment");
+      const secret = (SECRET_VARIABLES as string[]).includes(name);
+      // Never echo a secret's value back, even in an error.
+      problems.push(`${name}: ${secret ? "invalid value" : issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const v = parsed.data;
+  const production = v.ENCLAVE_ENV === "production";
+  const dataDir = isAbsolute(v.ENCLAVE_DATA_DIR) ? v.ENCLAVE_DATA_DIR : resolve(cwd, v.ENCLAVE_DATA_DIR);
+
+  let secretKey = v.SECRET_KEY;
+  let secretKeySource: Config["secrets"]["secretKeySource"] = fromFile.has("SECRET_KEY") ? "file" : "env";
+  if (secretKey !== undefined) {
+    const problem = secretKeyProblem(secretKey);
+    if (problem && production) problems.push(`SECRET_KEY ${problem}`);
+    else if (problem) warnings.push(`SECRET_KEY ${problem}; this would be refused in production`);
+  } else if (production) {
+    problems.push("SECRET_KEY is required in production (set SECRET_KEY or SECRET_KEY_FILE)");
+  } else {
+    secretKey = ensureGeneratedSecret(dataDir, "secret_key");
+    secretKeySource = "generated";
+  }
+  if (problems.length > 0 || secretKey === undefined) throw new ConfigError(problems);
+
+  return {
+    production,
+    dataDir,
+    server: {
+      host: v.HOST,
+      port: v.PORT,
+      publicUrl: v.PUBLIC_URL,
+      bodyLimitBytes: v.BODY_LIMIT_BYTES,
+      trustedProxies: v.TRUSTED_PROXIES,
+      shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    },
+    log: { level: v.LOG_LEVEL },
+    database: { url: v.DATABASE_URL, poolMax: v.DATABASE_POOL_MAX, caFile: v.DATABASE_CA_FILE },
+    redis: { url: v.REDIS_URL },
+    secrets: { secretKey, secretKeySource },
+    worker: { concurrency: v.WORKER_CONCURRENCY },
+    identity: {
+      sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
+      sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,
+      lockoutMaxFailures: v.LOCKOUT_MAX_FAILURES,
+      lockoutMinutes: v.LOCKOUT_MINUTES,
+      loginIpMaxFailures: v.LOGIN_IP_MAX_FAILURES,
+    },
+    warnings,
+  };
+}

@@ -1,0 +1,163 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const ipOrCidr = z.string().refine((v) => {
+  const [addr, bits, extra] = v.split("/");
+  if (extra !== undefined || !addr || !isIP(addr)) return false;
+  if (bits === undefined) return true;
+  const max = isIP(addr) === 4 ? 32 : 128;
+  return /^\d+$/.test(bits) && Number(bits) <= max;
+}, "must be an IP address or CIDR");
+
+export interface VariableSpec {
+  schema: z.ZodType;
+  description: string;
+  /** Also readable from a file named by `NAME_FILE`; never printed. */
+  secret?: boolean;
+  default?: string;
+}
+
+/**
+ * Every environment variable Enclave reads. The README's configuration table is generated from
+ * this list (`npm run docs:config`) and a test keeps the two in sync.
+ */
+export const VARIABLES = {
+  ENCLAVE_ENV: {
+    schema: z.enum(["development", "production"]).default("development"),
+    default: "development",
+    description:
+      "`production` refuses to start without strong secrets from the environment, files or a secret store; `development` generates them into the data directory.",
+  },
+  HOST: {
+    schema: z.string().min(1).default("127.0.0.1"),
+    default: "127.0.0.1",
+    description: "Address the HTTP server binds to. Use `0.0.0.0` only behind a reverse proxy or firewall.",
+  },
+  PORT: {
+    schema: int(0, 65535).default(5001),
+    default: "5001",
+    description: "HTTP port (`0` picks a free one).",
+  },
+  PUBLIC_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      "External URL users reach Enclave at (e.g. `https://enclave.example.com`); used in links and to decide cookie security.",
+  },
+  ENCLAVE_DATA_DIR: {
+    schema: z.string().min(1).default("./data"),
+    default: "./data",
+    description: "Directory for the embedded database, generated secrets and files.",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS).default("info"),
+    default: "info",
+    description: "One of fatal, error, warn, info, debug, trace, silent.",
+  },
+  DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    secret: true,
+    description:
+      "PostgreSQL 15+ connection URL. Unset: embedded PGlite in `<data dir>/pg`. TLS via `?sslmode=` or `DATABASE_CA_FILE`.",
+  },
+  DATABASE_POOL_MAX: {
+    schema: int(1, 500).default(10),
+    default: "10",
+    description: "Maximum connections in the PostgreSQL pool (per process).",
+  },
+  DATABASE_CA_FILE: {
+    schema: z.string().min(1).optional(),
+    description: "PEM file of the CA that signed the database server's certificate; enables verified TLS.",
+  },
+  REDIS_URL: {
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
+    secret: true,
+    description: "Redis for the job queue (BullMQ), shared rate limits and caches. Unset: in-process.",
+  },
+  SECRET_KEY: {
+    schema: z.string().optional(),
+    secret: true,
+    description:
+      "Root secret for signing sessions and deriving keys: ≥ 32 random bytes. Required in production; generated into `<data dir>/secrets/` otherwise.",
+  },
+  TRUSTED_PROXIES: {
+    schema: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(ipOrCidr)),
+    default: "(none)",
+    description:
+      "Comma-separated IPs/CIDRs of reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.",
+  },
+  BODY_LIMIT_BYTES: {
+    schema: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+    default: "1048576",
+    description: "Largest accepted request body for JSON routes, in bytes.",
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(15_000),
+    default: "15000",
+    description: "How long SIGTERM waits for in-flight requests and jobs before forcing exit.",
+  },
+  SESSION_IDLE_MINUTES: {
+    schema: int(1, 24 * 60).default(30),
+    default: "30",
+    description: "A console session unused this long ends.",
+  },
+  SESSION_ABSOLUTE_HOURS: {
+    schema: int(1, 24 * 30).default(12),
+    default: "12",
+    description: "A console session ends this long after sign-in, however active.",
+  },
+  LOCKOUT_MAX_FAILURES: {
+    schema: int(1, 100).default(5),
+    default: "5",
+    description: "Failed sign-ins for one account from one IP before that pair is locked.",
+  },
+  LOCKOUT_MINUTES: {
+    schema: int(1, 24 * 60).default(15),
+    default: "15",
+    description: "Length of the first lock; each repeat lock of the same pair doubles it (up to 24 h).",
+  },
+  LOGIN_IP_MAX_FAILURES: {
+    schema: int(1, 10_000).default(30),
+    default: "30",
+    description:
+      "Failed sign-ins from one IP, across all accounts, before the IP is throttled (password spraying).",
+  },
+  WORKER_CONCURRENCY: {
+    schema: int(1, 64).default(2),
+    default: "2",
+    description: "Jobs processed at once per worker process.",
+  },
+} satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+export const SECRET_VARIABLES = (Object.keys(VARIABLES) as VariableName[]).filter(
+  (name) => (VARIABLES[name] as VariableSpec).secret,
+);
+
+/** Markdown table of every variable, for the README. */
+export function configReference(): string {
+  const rows = (Object.entries(VARIABLES) as [string, VariableSpec][]).map(([name, spec]) => {
+    const names = spec.secret ? `\`${name}\` / \`${name}_FILE\`` : `\`${name}\``;
+    return `| ${names} | ${spec.default ? `\`${spec.default}\`` : ""} | ${spec.description} |`;
+  });
+  return ["| Variable | Default | Meaning |", "| --- | --- | --- |", ...rows].join("\n");
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import helmet from "@fastify/helmet";
+import cookie from "@fastify/cookie";
+import rateLimit from "@fastify/rate-limit";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { defaultIdentitySettings, deriveKey, type IdentitySettings, type Queue } from "@enclave/core";
+import type { DatabaseHandle } from "@enclave/db";
+import type { Config } from "../config.ts";
+import { createLogger } from "./logger.ts";
+import { registerErrorHandling } from "./plugins/errors.ts";
+import { registerRouteGuard, type RegisteredRoute } from "./plugins/route-guard.ts";
+import { registerRequestContext, type Authenticate } from "./plugins/request-context.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { registerCsrf } from "./plugins/csrf.ts";
+import { sessionAuthenticate } from "./plugins/session-auth.ts";
+import { csrfRoutes } from "./routes/console/csrf.ts";
+import { setupRoutes } from "./routes/console/setup.ts";
+import { authRoutes } from "./routes/console/auth.ts";
+import { accountRoutes } from "./routes/console/account.ts";
+import { workspaceRoutes } from "./routes/console/workspaces.ts";
+import "./route-options.ts";
+
+export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
+
+export interface AppDeps {
+  database: DatabaseHandle;
+  queue: Queue;
+  logger?: Logger;
+  /** Replaces session-cookie authentication (tests of the edge itself use this). */
+  authenticate?: Authenticate;
+  /** Shared store for rate limits across replicas; in-memory without it. */
+  redis?: Redis;
+  /** Extra route plugins (tests use this to add probes); the product's own routes are always on. */
+  extraRoutes?: RoutePlugin[];
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Every route with the guard it declared, for the route-walking tests. */
+    readonly registeredRoutes: readonly RegisteredRoute[];
+  }
+}
+
+/** Builds the HTTP app without listening. Throws if any route lacks a permission declaration. */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? createLogger(config.log.level)) as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: "requestId" }),
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+  });
+  const registry: RegisteredRoute[] = [];
+  app.decorate("registeredRoutes", registry);
+  registerRouteGuard(app, registry);
+  registerErrorHandling(app);
+  closeConnectionsWhenDraining(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+  });
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    ...(deps.redis ? { redis: deps.redis, nameSpace: "enclave:rl:" } : {}),
+  });
+  const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
+  registerCsrf(app, csrfKey);
+  registerRequestContext(app, {
+    db: deps.database.db,
+    services: { queue: deps.queue, identity: identitySettings(config) },
+    authenticate: deps.authenticate ?? sessionAuthenticate,
+  });
+
+  const routeDeps = { config, csrfKey };
+  await app.register(healthRoutes(deps.database));
+  await app.register(csrfRoutes(routeDeps));
+  await app.register(setupRoutes(routeDeps));
+  await app.register(authRoutes());
+  await app.register(accountRoutes());
+  await app.register(workspaceRoutes(routeDeps));
+  for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
+
+  await app.ready();
+  return app;
+}
+
+export function identitySettings(config: Config): IdentitySettings {
+  const defaults = defaultIdentitySettings(config.secrets.secretKey);
+  return {
+    ...defaults,
+    session: {
+      ...defaults.session,
+      idleMinutes: config.identity.sessionIdleMinutes,
+      absoluteHours: config.identity.sessionAbsoluteHours,
+    },
+    lockout: {
+      ...defaults.lockout,
+      maxFailures: config.identity.lockoutMaxFailures,
+      lockMinutes: config.identity.lockoutMinutes,
+      ipMaxFailures: config.identity.loginIpMaxFailures,
+    },
+  };
+}
+
+/**
+ * Once shutdown starts, every response closes its connection: a keep-alive connection that was
+ * busy when SIGTERM arrived would otherwise hold `close()` open until its idle timeout.
+ */
+function closeConnectionsWhenDraining(app: FastifyInstance): void {
+  let draining = false;
+  app.addHook("preClose", async () => {
+    draining = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (draining) reply.header("connection", "close");
+  });
+}

@@ -1,0 +1,70 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ZodError } from "zod";
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "@enclave/contracts";
+import { isAppError } from "@enclave/core";
+
+// Fastify's own client errors, mapped to our codes. Anything else with a 4xx status is bad_request.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "bad_request",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json",
+  FST_ERR_VALIDATION: "validation_failed",
+  FST_ERR_BAD_URL: "bad_request",
+  FST_ERR_ASYNC_CONSTRAINT: "bad_request",
+};
+
+const CLIENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  payload_too_large: "request body is too large",
+  unsupported_media_type: "unsupported content type",
+  invalid_json: "request body is not valid JSON",
+  rate_limited: "too many requests",
+};
+
+function send(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+) {
+  const body: ErrorBody = { code, message, requestId: request.id };
+  if (details !== undefined) body.details = details;
+  return reply.status(ERROR_STATUS[code]).type("application/json; charset=utf-8").send(body);
+}
+
+/**
+ * The one error edge: 4xx answers carry a code and a message written for the client; 5xx answers
+ * carry only the request id, and the details go to the log line with that same id.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (isAppError(error)) {
+      if (error.code === "internal_error") {
+        request.log.error({ err: error }, "request failed");
+        return send(reply, request, error.code, `internal error (request id ${request.id})`);
+      }
+      return send(reply, request, error.code, error.message, error.details);
+    }
+    if (error instanceof ZodError) {
+      const issues = error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code }));
+      return send(reply, request, "validation_failed", "request is invalid", issues);
+    }
+    const fastifyError = error as FastifyError;
+    if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+      return send(reply, request, "invalid_json", CLIENT_MESSAGES.invalid_json!);
+    }
+    const status = fastifyError.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      const code: ErrorCode =
+        (fastifyError.code && FASTIFY_CODES[fastifyError.code]) ||
+        (status === 429 ? "rate_limited" : "bad_request");
+      return send(reply, request, code, CLIENT_MESSAGES[code] ?? "bad request");
+    }
+    request.log.error({ err: error, req: request, headers: request.headers }, "request failed");
+    return send(reply, request, "internal_error", `internal error (request id ${request.id})`);
+  });
+
+  app.setNotFoundHandler((request, reply) => send(reply, request, "not_found", "route not found"));
+}

@@ -1,0 +1,14 @@
+import type { Permission } from "@enclave/contracts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The permission a caller needs; checked before the handler runs. */
+    permission?: Permission;
+    /** Reachable without authentication. Exactly one of `permission` / `public` must be set. */
+    public?: boolean;
+    /** Reachable by a signed-in user whom workspace policy still requires to enrol in MFA. */
+    allowDuringMfaEnrolment?: boolean;
+  }
+}
+
+export {};

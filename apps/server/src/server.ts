@@ -1,0 +1,99 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { issueSetupToken } from "@enclave/core";
+import type { DatabaseHandle } from "@enclave/db";
+import type { Config } from "./config.ts";
+import { buildApp, type RoutePlugin } from "./http/build-app.ts";
+import { createLogger } from "./http/logger.ts";
+import { openRuntime, shouldAutoMigrate } from "./runtime.ts";
+import { registerProcessors } from "./worker/processors.ts";
+
+export type ProcessKind = "start" | "serve" | "worker";
+
+export interface RunOptions {
+  logger?: Logger;
+  /** Test fixtures add probe routes here; the product never does. */
+  extraRoutes?: RoutePlugin[];
+}
+
+/**
+ * Runs an Enclave process until SIGTERM/SIGINT: `start` = API + worker, `serve` = API,
+ * `worker` = jobs only. On a signal it stops accepting work, lets in-flight requests and jobs
+ * finish, closes the queue and the database, and exits 0 (1 if that exceeds the timeout).
+ */
+export async function runProcess(kind: ProcessKind, config: Config, opts: RunOptions = {}): Promise<void> {
+  const log = opts.logger ?? createLogger(config.log.level);
+  for (const warning of config.warnings) log.warn(warning);
+  const runtime = await openRuntime(config, log, { migrate: shouldAutoMigrate(config, kind) });
+
+  if (kind !== "serve") {
+    registerProcessors(runtime.queue, log);
+    await runtime.queue.start();
+  }
+  if (kind === "worker") {
+    log.info({ queue: runtime.queue.kind }, "worker started");
+    exitOnSignal(config.server.shutdownTimeoutMs, log, () => runtime.close());
+    return;
+  }
+
+  const app = await buildApp(config, {
+    database: runtime.database,
+    queue: runtime.queue,
+    logger: log,
+    ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
+  });
+  exitOnSignal(config.server.shutdownTimeoutMs, log, async () => {
+    await app.close();
+    await runtime.close();
+  });
+  await app.listen({ host: config.server.host, port: config.server.port });
+  await announceSetupToken(config, runtime.database, log);
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.server.port;
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const url = config.server.publicUrl ?? `http://${host}:${port}`;
+  log.info({ url, database: runtime.database.kind, queue: runtime.queue.kind }, "enclave is listening");
+  process.stdout.write(`Enclave is running at ${url}\n`);
+}
+
+function exitOnSignal(timeoutMs: number, log: Logger, close: () => Promise<void>): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, "shutting down");
+    setTimeout(() => {
+      log.error({ timeoutMs }, "shutdown timed out, forcing exit");
+      process.exit(1);
+    }, timeoutMs).unref();
+    close().then(
+      () => {
+        log.info("shutdown complete");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+}
+
+/**
+ * Until an owner exists there is no account at all: the operator proves they run this server by
+ * presenting a one-time token printed here (to the terminal, not the shipped JSON log) and written
+ * to `<dataDir>/setup-token` (0600).
+ */
+async function announceSetupToken(config: Config, database: DatabaseHandle, log: Logger): Promise<void> {
+  const token = await issueSetupToken(database.db);
+  if (!token) return;
+  const path = join(config.dataDir, "setup-token");
+  await writeFile(path, `${token}\n`, { mode: 0o600 });
+  log.info({ path }, "setup required: a one-time setup token was written");
+  process.stdout.write(
+    `First-run setup: open the console and enter this one-time setup token:\n  ${token}\n(also in ${path})\n`,
+  );
+}

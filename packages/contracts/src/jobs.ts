@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/**
+ * Queue payload schemas, keyed by job name. A job is only enqueued or processed after its
+ * payload parses against the schema here, on both sides of the queue.
+ */
+export const JobPayloads = {
+  "system.echo": z.object({ message: z.string().max(1000) }).strict(),
+} as const;
+
+export type JobName = keyof typeof JobPayloads;
+export type JobPayload<N extends JobName> = z.infer<(typeof JobPayloads)[N]>;
+
+export const JOB_NAMES = Object.keys(JobPayloads) as JobName[];
+
+export function isJobName(value: unknown): value is JobName {
+  return typeof value === "string" && Object.hasOwn(JobPayloads, value);
+}

@@ -1,0 +1,71 @@
+import type { LogFn } from "pino";
+import type { Role } from "@enclave/contracts";
+import type { Database } from "@enclave/db";
+import type { Queue } from "../jobs/queue.ts";
+import type { IdentitySettings } from "../identity/settings.ts";
+
+/** Who is acting. Every verb sees exactly one of these, never a loose user id. */
+export type Actor =
+  | { type: "user"; accountId: string; sessionId: string | null; role: Role | null }
+  | { type: "apiKey"; keyId: string; appId: string }
+  | { type: "endUser"; endUserId: string; appId: string }
+  | { type: "system"; name: string }
+  | { type: "anonymous" };
+
+/** The slice of a pino logger domain code uses; satisfied by pino and by Fastify's request log. */
+export interface Log {
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  debug: LogFn;
+  child(bindings: Record<string, unknown>): Log;
+}
+
+export interface WorkspaceRef {
+  readonly id: string;
+}
+
+/** Long-lived collaborators a verb may need; grows as capabilities arrive. */
+export interface Services {
+  queue?: Queue;
+  identity?: IdentitySettings;
+}
+
+/** Everything a domain verb needs, passed explicitly: no globals, no service locator. */
+export interface Ctx {
+  db: Database;
+  workspace: WorkspaceRef | null;
+  actor: Actor;
+  requestId: string;
+  log: Log;
+  ip: string | null;
+  userAgent: string | null;
+  services: Services;
+}
+
+export function actorId(actor: Actor): string | null {
+  switch (actor.type) {
+    case "user":
+      return actor.accountId;
+    case "apiKey":
+      return actor.keyId;
+    case "endUser":
+      return actor.endUserId;
+    case "system":
+      return actor.name;
+    case "anonymous":
+      return null;
+  }
+}
+
+/** A context for work no person started: migrations, schedulers, job processors. */
+export function systemCtx(base: Pick<Ctx, "db" | "log" | "services">, name: string, requestId: string): Ctx {
+  return {
+    ...base,
+    workspace: null,
+    actor: { type: "system", name },
+    requestId,
+    ip: null,
+    userAgent: null,
+  };
+}

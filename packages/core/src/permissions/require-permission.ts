@@ -1,0 +1,28 @@
+import { roleHasPermission, type Permission } from "@enclave/contracts";
+import { AppError } from "../errors/app-error.ts";
+import type { Ctx } from "../context/ctx.ts";
+
+/**
+ * Throws unless the actor may do `permission` in the current workspace. Deny by default:
+ * only a workspace member whose role grants it, or the system itself, passes.
+ */
+export function requirePermission(ctx: Ctx, permission: Permission): void {
+  const { actor } = ctx;
+  if (actor.type === "system") return;
+  if (actor.type === "anonymous") throw new AppError("unauthorized", "authentication required");
+  if (actor.type !== "user" || !ctx.workspace || !actor.role) {
+    throw new AppError("forbidden", "you do not have permission to do this");
+  }
+  if (!roleHasPermission(actor.role, permission)) {
+    throw new AppError("forbidden", "you do not have permission to do this");
+  }
+}
+
+export function hasPermission(ctx: Ctx, permission: Permission): boolean {
+  try {
+    requirePermission(ctx, permission);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
+import pg from "pg";
+import * as schema from "./schema/index.ts";
+
+export type Schema = typeof schema;
+/** The Drizzle handle every verb uses, whichever driver is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export type DatabaseKind = "pglite" | "postgres";
+
+/** Runs raw SQL and returns its rows; both drivers answer `{ rows }`. */
+export async function queryRows<T>(db: Pick<Database, "execute">, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as { rows: T[] };
+  return result.rows;
+}
+
+interface HandleBase {
+  readonly db: Database;
+  /** Runs a trivial query; throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+export interface PgliteHandle extends HandleBase {
+  readonly kind: "pglite";
+  readonly client: PGlite;
+}
+export interface PostgresHandle extends HandleBase {
+  readonly kind: "postgres";
+  readonly pool: pg.Pool;
+}
+export type DatabaseHandle = PgliteHandle | PostgresHandle;
+
+export interface PostgresOptions {
+  url: string;
+  poolMax?: number;
+  /** PEM file of the CA that signed the server certificate; forces verified TLS. */
+  caFile?: string;
+  applicationName?: string;
+}
+
+export interface PgliteOptions {
+  /** Directory for the data files; omit for an in-memory database. */
+  dataDir?: string;
+  /** A tarball from `dumpDataDir()`: start from a copy instead of running initdb. */
+  loadDataDir?: Blob;
+}
+
+export const pgliteExtensions = { vector };
+
+/** Opens an embedded PGlite database (with pgvector available). */
+export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteHandle> {
+  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const client = await PGlite.create({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    extensions: pgliteExtensions,
+  });
+  await client.exec("SET TIME ZONE 'UTC'");
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  return {
+    kind: "pglite",
+    db,
+    client,
+    ping: async () => {
+      await client.query("select 1");
+    },
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+/** Builds node-postgres pool options; TLS comes from `sslmode` in the URL or from a CA file. */
+export function postgresPoolConfig(opts: PostgresOptions): pg.PoolConfig {
+  const config: pg.PoolConfig = {
+    connectionString: opts.url,
+    max: opts.poolMax ?? 10,
+    application_name: opts.applicationName ?? "enclave",
+    options: "-c timezone=UTC",
+  };
+  if (opts.caFile) {
+    const url = new URL(opts.url);
+    for (const key of ["sslmode", "sslrootcert", "sslcert", "sslkey"]) url.searchParams.delete(key);
+    config.connectionString = url.toString();
+    config.ssl = { ca: readFileSync(opts.caFile, "utf8"), rejectUnauthorized: true };
+  }
+  return config;
+}
+
+/** Opens a pooled connection to PostgreSQL 15+. */
+export async function openPostgres(opts: PostgresOptions): Promise<PostgresHandle> {
+  const pool = new pg.Pool(postgresPoolConfig(opts));
+  // An idle client that loses its connection must not crash the process.
+  pool.on("error", () => {});
+  const db = drizzlePg({ client: pool, schema }) as unknown as Database;
+  let closed = false;
+  return {
+    kind: "postgres",
+    db,
+    pool,
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+export interface OpenDatabaseOptions {
+  url?: string | undefined;
+  dataDir: string;
+  poolMax?: number;
+  caFile?: string | undefined;
+}
+
+/** `url` set → PostgreSQL; otherwise PGlite in `<dataDir>/pg`. */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  if (opts.url) {
+    return openPostgres({
+      url: opts.url,
+      ...(opts.poolMax ? { poolMax: opts.poolMax } : {}),
+      ...(opts.caFile ? { caFile: opts.caFile } : {}),
+    });
+  }
+  return openPglite({ dataDir: `${opts.dataDir}/pg` });
+}
