@@ -69,15 +69,20 @@ describe("production secrets", () => {
     ]);
   });
 
-  it("the process exits non-zero naming the variable", () => {
+  it.each([
+    [{ SECRET_KEY: "changeme" }, "SECRET_KEY is a published default value"],
+    [{ SECRET_KEY: "a1B2c3D4e5F6g7H8i9J0" }, "SECRET_KEY is shorter than 32 bytes"],
+    [{ SECRET_KEY: STRONG, SECRET_KEY_FILE: "/etc/hostname" }, "SECRET_KEY and SECRET_KEY_FILE are both set"],
+  ])("the process exits non-zero naming the problem (%o)", (env, message) => {
     const result = spawnSync(process.execPath, ["apps/server/src/cli/main.ts", "serve"], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH, ENCLAVE_ENV: "production", SECRET_KEY: "changeme" },
+      env: { PATH: process.env.PATH, ENCLAVE_ENV: "production", ...env },
       encoding: "utf8",
       timeout: 20_000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("SECRET_KEY is a published default value");
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain(STRONG);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { issueSetupToken } from "@enclave/core";
 import type { DatabaseHandle } from "@enclave/db";
+import { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { buildApp, type RoutePlugin } from "./http/build-app.ts";
 import { createLogger } from "./http/logger.ts";
@@ -37,15 +38,20 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
     return;
   }
 
+  // Rate-limit counters are shared across replicas through Redis when there is one.
+  const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on("error", (err: Error) => log.warn({ err: err.message }, "redis (rate limits) connection error"));
   const app = await buildApp(config, {
     database: runtime.database,
     queue: runtime.queue,
     logger: log,
+    ...(redis ? { redis } : {}),
     ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
   });
   exitOnSignal(config.server.shutdownTimeoutMs, log, async () => {
     await app.close();
     await runtime.close();
+    await redis?.quit();
   });
   await app.listen({ host: config.server.host, port: config.server.port });
   await announceSetupToken(config, runtime.database, log);
