@@ -22,6 +22,7 @@ export interface Config {
   redis: { url: string | undefined };
   secrets: { secretKey: string; secretKeySource: "env" | "file" | "generated" };
   worker: { concurrency: number };
+  audit: { origin: string; checkpointSeconds: number };
   identity: {
     sessionIdleMinutes: number;
     sessionAbsoluteHours: number;
@@ -141,6 +142,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     redis: { url: v.REDIS_URL },
     secrets: { secretKey, secretKeySource },
     worker: { concurrency: v.WORKER_CONCURRENCY },
+    audit: { origin: v.AUDIT_ORIGIN, checkpointSeconds: v.AUDIT_CHECKPOINT_SECONDS },
     identity: {
       sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
       sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,

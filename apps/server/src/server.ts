@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { issueSetupToken } from "@enclave/core";
+import { auditSettingsFromSecret, createCheckpoint, issueSetupToken } from "@enclave/core";
 import type { DatabaseHandle } from "@enclave/db";
 import { Redis } from "ioredis";
 import type { Config } from "./config.ts";
@@ -28,13 +28,18 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
   for (const warning of config.warnings) log.warn(warning);
   const runtime = await openRuntime(config, log, { migrate: shouldAutoMigrate(config, kind) });
 
+  let stopCheckpoints = () => {};
   if (kind !== "serve") {
     registerProcessors(runtime.queue, log);
     await runtime.queue.start();
+    stopCheckpoints = startAuditCheckpoints(config, runtime.database, log);
   }
   if (kind === "worker") {
     log.info({ queue: runtime.queue.kind }, "worker started");
-    exitOnSignal(config.server.shutdownTimeoutMs, log, () => runtime.close());
+    exitOnSignal(config.server.shutdownTimeoutMs, log, async () => {
+      stopCheckpoints();
+      await runtime.close();
+    });
     return;
   }
 
@@ -49,6 +54,7 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
     ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
   });
   exitOnSignal(config.server.shutdownTimeoutMs, log, async () => {
+    stopCheckpoints();
     await app.close();
     await runtime.close();
     await redis?.quit();
@@ -102,4 +108,20 @@ async function announceSetupToken(config: Config, database: DatabaseHandle, log:
   process.stdout.write(
     `First-run setup: open the console and enter this one-time setup token:\n  ${token}\n(also in ${path})\n`,
   );
+}
+
+/** Signs a Merkle checkpoint over new audit events every AUDIT_CHECKPOINT_SECONDS. */
+function startAuditCheckpoints(config: Config, database: DatabaseHandle, log: Logger): () => void {
+  const settings = auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin);
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    createCheckpoint(database.db, settings)
+      .then((cp) => cp && log.info({ size: cp.size, root: cp.rootHash }, "audit checkpoint signed"))
+      .catch((err: unknown) => log.error({ err }, "audit checkpoint failed"))
+      .finally(() => (running = false));
+  }, config.audit.checkpointSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

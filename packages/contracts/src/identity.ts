@@ -100,3 +100,19 @@ export const TransferOwnershipInput = z
 export type TransferOwnershipInput = z.infer<typeof TransferOwnershipInput>;
 
 export const InvitationTokenParam = z.object({ token: z.string().min(20).max(100) }).strict();
+
+/** Query of the audit event list (console). */
+export const AuditEventsQuery = z
+  .object({
+    action: z.string().max(100).optional(),
+    actorId: z.string().max(100).optional(),
+    targetType: z.string().max(50).optional(),
+    targetId: z.string().max(100).optional(),
+    outcome: z.enum(["success", "failure", "denied"]).optional(),
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    beforeSeq: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();
+export type AuditEventsQuery = z.infer<typeof AuditEventsQuery>;

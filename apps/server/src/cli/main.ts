@@ -13,6 +13,13 @@ Commands:
   serve      API server only
   worker     background worker only
   migrate    apply pending database migrations and exit
+  audit verify [--from-checkpoint FILE] [--json]
+             verify the audit trail's hash chain and signed checkpoints;
+             exits 1 and names the first bad seq if it was tampered with
+  audit checkpoint
+             sign a checkpoint over the audit events now, and print it
+  audit public-key
+             print the checkpoint verifier key (give it to whoever keeps checkpoints)
   version    print the version
   config-docs [--write FILE | --check FILE]
              print the configuration reference (or update / check it in FILE)
@@ -66,6 +73,61 @@ async function migrate(): Promise<void> {
   }
 }
 
+async function audit(args: string[]): Promise<void> {
+  const [sub, ...flags] = args;
+  if (sub !== "verify" && sub !== "checkpoint" && sub !== "public-key") fail(USAGE, EXIT_USAGE);
+  const config = readConfig();
+  const core = await import("@enclave/core");
+  const settings = core.auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin);
+  if (sub === "public-key") {
+    process.stdout.write(`${core.verifierKey(settings.signer)}\n`);
+    return;
+  }
+  let checkpointFile: string | undefined;
+  let json = false;
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i] === "--from-checkpoint" && flags[i + 1]) checkpointFile = flags[++i];
+    else if (flags[i] === "--json") json = true;
+    else fail(`unknown option ${flags[i]}\n\n${USAGE}`, EXIT_USAGE);
+  }
+  const { openDatabase } = await import("@enclave/db");
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolMax: 2,
+    caFile: config.database.caFile,
+  });
+  try {
+    if (sub === "checkpoint") {
+      const cp = await core.createCheckpoint(database.db, settings);
+      process.stdout.write(cp ? cp.note : "no new audit events since the last checkpoint\n");
+      return;
+    }
+    const external = checkpointFile ? readFileSync(checkpointFile, "utf8") : undefined;
+    const { createLogger } = await import("../http/logger.ts");
+    const ctx = core.systemCtx(
+      { db: database.db, log: createLogger("warn"), services: {} },
+      "audit-verify",
+      "cli",
+    );
+    const report = await core.runAuditVerification(ctx, settings, external);
+    if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (report.ok) {
+      process.stdout.write(
+        `audit trail OK: ${report.events} events, ${report.checkpointsVerified} signed checkpoint(s) verified` +
+          `${report.externalCheckpoint ? `, consistent with the external checkpoint at size ${report.externalCheckpoint.size}` : ""}` +
+          ` (${report.durationMs} ms)\n`,
+      );
+    } else {
+      process.stdout.write(`AUDIT TRAIL TAMPERED: first bad seq ${report.firstBadSeq}\n`);
+      for (const p of report.problems) process.stdout.write(`  seq ${p.seq}: ${p.kind} — ${p.detail}\n`);
+    }
+    if (!report.ok) process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -76,6 +138,8 @@ async function main(argv: string[]): Promise<void> {
       return run(command);
     case "migrate":
       return migrate();
+    case "audit":
+      return audit(rest);
     case "version":
     case "--version":
       process.stdout.write(`${version()}\n`);

@@ -140,6 +140,20 @@ export const VARIABLES = {
     description:
       "Failed sign-ins from one IP, across all accounts, before the IP is throttled (password spraying).",
   },
+  AUDIT_ORIGIN: {
+    schema: z
+      .string()
+      .regex(/^[a-zA-Z0-9._/-]+$/, "letters, digits, '.', '_', '-' and '/' only")
+      .default("enclave.local/audit"),
+    default: "enclave.local/audit",
+    description:
+      "Origin line and key name of signed audit checkpoints; make it unique per deployment (e.g. `enclave.example.com/audit`).",
+  },
+  AUDIT_CHECKPOINT_SECONDS: {
+    schema: int(1, 86_400).default(60),
+    default: "60",
+    description: "How often the worker signs a Merkle checkpoint over new audit events.",
+  },
   WORKER_CONCURRENCY: {
     schema: int(1, 64).default(2),
     default: "2",

@@ -5,7 +5,13 @@ import cookie from "@fastify/cookie";
 import rateLimit from "@fastify/rate-limit";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { defaultIdentitySettings, deriveKey, type IdentitySettings, type Queue } from "@enclave/core";
+import {
+  auditSettingsFromSecret,
+  defaultIdentitySettings,
+  deriveKey,
+  type IdentitySettings,
+  type Queue,
+} from "@enclave/core";
 import type { DatabaseHandle } from "@enclave/db";
 import type { Config } from "../config.ts";
 import { createLogger } from "./logger.ts";
@@ -20,6 +26,7 @@ import { setupRoutes } from "./routes/console/setup.ts";
 import { authRoutes } from "./routes/console/auth.ts";
 import { accountRoutes } from "./routes/console/account.ts";
 import { workspaceRoutes } from "./routes/console/workspaces.ts";
+import { auditRoutes } from "./routes/console/audit.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -90,7 +97,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerCsrf(app, csrfKey);
   registerRequestContext(app, {
     db: deps.database.db,
-    services: { queue: deps.queue, identity: identitySettings(config) },
+    services: {
+      queue: deps.queue,
+      identity: identitySettings(config),
+      audit: auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin),
+    },
     authenticate: deps.authenticate ?? sessionAuthenticate,
   });
 
@@ -101,6 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(authRoutes());
   await app.register(accountRoutes());
   await app.register(workspaceRoutes(routeDeps));
+  await app.register(auditRoutes());
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();

@@ -3,6 +3,7 @@ import type { Role } from "@enclave/contracts";
 import type { Database } from "@enclave/db";
 import type { Queue } from "../jobs/queue.ts";
 import type { IdentitySettings } from "../identity/settings.ts";
+import type { AuditSettings } from "../audit/checkpoint.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -29,6 +30,7 @@ export interface WorkspaceRef {
 export interface Services {
   queue?: Queue;
   identity?: IdentitySettings;
+  audit?: AuditSettings;
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */

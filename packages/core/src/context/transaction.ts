@@ -2,6 +2,18 @@ import type { Transaction } from "@enclave/db";
 import type { Ctx } from "./ctx.ts";
 
 const openTransactions = new WeakSet<object>();
+const beforeCommit = new WeakMap<object, (() => Promise<void>)[]>();
+
+/**
+ * Runs `fn` at the end of the transaction, after the verb's own work and before COMMIT; a failure
+ * rolls everything back. Returns false when `tx` was not opened by withTransaction.
+ */
+export function onBeforeCommit(tx: object, fn: () => Promise<void>): boolean {
+  const hooks = beforeCommit.get(tx);
+  if (!hooks) return false;
+  hooks.push(fn);
+  return true;
+}
 
 /**
  * Runs `fn` in a database transaction. If `ctx` is already inside one, `fn` joins it, so a
@@ -14,10 +26,14 @@ export async function withTransaction<T>(
   if (openTransactions.has(ctx.db)) return fn(ctx.db as Transaction, ctx);
   return ctx.db.transaction(async (tx) => {
     openTransactions.add(tx);
+    beforeCommit.set(tx, []);
     try {
-      return await fn(tx, { ...ctx, db: tx });
+      const result = await fn(tx, { ...ctx, db: tx });
+      for (const hook of beforeCommit.get(tx)!.splice(0)) await hook();
+      return result;
     } finally {
       openTransactions.delete(tx);
+      beforeCommit.delete(tx);
     }
   });
 }

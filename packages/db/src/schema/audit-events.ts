@@ -1,15 +1,18 @@
 import { sql } from "drizzle-orm";
-import { check, index, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id } from "./columns.ts";
 
 /**
- * Append-only record of who did what. A trigger (migration 0001) rejects UPDATE, DELETE and
- * TRUNCATE; no foreign keys, so deleting a workspace never needs to touch its audit trail.
+ * Append-only, hash-chained record of who did what. A trigger (migration 0001) rejects UPDATE,
+ * DELETE and TRUNCATE; no foreign keys, so deleting a workspace never touches its audit trail.
+ * `seq` is gapless per deployment; `leafHash` = SHA-256(0x00 || RFC 8785 JSON of the event,
+ * including seq, createdAt and prevHash), and `prevHash` is the previous event's leafHash.
  */
 export const auditEvents = pgTable(
   "audit_events",
   {
     id: id(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
     workspaceId: uuid("workspace_id"),
     actorType: text("actor_type", { enum: ["user", "apiKey", "endUser", "system", "anonymous"] }).notNull(),
     actorId: text("actor_id"),
@@ -22,8 +25,11 @@ export const auditEvents = pgTable(
     requestId: text("request_id"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
+    prevHash: text("prev_hash").notNull(),
+    leafHash: text("leaf_hash").notNull(),
   },
   (t) => [
+    uniqueIndex("audit_events_seq_uq").on(t.seq),
     index("audit_events_ws_created_idx").on(t.workspaceId, t.createdAt),
     index("audit_events_action_idx").on(t.action),
     check("audit_events_outcome_ck", sql`${t.outcome} in ('success', 'failure', 'denied')`),

@@ -8,3 +8,4 @@ export * from "./login-challenges.ts";
 export * from "./auth-throttles.ts";
 export * from "./invitations.ts";
 export * from "./system-state.ts";
+export * from "./audit-chain.ts";

@@ -1,0 +1,123 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, gte, sql } from "drizzle-orm";
+import pino from "pino";
+import { auditChainHead, auditCheckpoints, auditEvents, migrateDatabase, openPglite } from "@enclave/db";
+import {
+  auditSettingsFromSecret,
+  createCheckpoint,
+  emitAudit,
+  systemCtx,
+  withTransaction,
+} from "@enclave/core";
+import { createTestApp, TEST_SECRET_KEY, type TestApp } from "./helpers.ts";
+import type { ConsoleClient } from "./console-client.ts";
+import { addMember, setupOwner } from "./identity-world.ts";
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+describe("audit trail in the console", () => {
+  let t: TestApp;
+  let owner: ConsoleClient;
+  let editor: ConsoleClient;
+  beforeAll(async () => {
+    t = await createTestApp();
+    ({ owner } = await setupOwner(t));
+    ({ client: editor } = await addMember(t, owner, "ed@example.com", "editor"));
+  });
+  afterAll(() => t.close());
+
+  it("owners read and filter the workspace's events; editors cannot", async () => {
+    const all = await owner.get("/console/api/audit/events?limit=100");
+    expect(all.statusCode).toBe(200);
+    const actions = (all.json() as { data: { action: string; seq: number }[] }).data.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["setup.complete", "member.invite", "member.join"]));
+    const filtered = (await owner.get("/console/api/audit/events?action=member.invite")).json() as {
+      data: { action: string }[];
+    };
+    expect(filtered.data.map((e) => e.action)).toEqual(["member.invite"]);
+    expect((await editor.get("/console/api/audit/events")).statusCode).toBe(403);
+    expect((await owner.get("/console/api/audit/events?limit=5000")).statusCode).toBe(400);
+    expect((await owner.get("/console/api/audit/events?workspaceId=x")).statusCode).toBe(400);
+  });
+
+  it("exports JSON lines with the signed checkpoints, and the export is itself audited", async () => {
+    await createCheckpoint(t.database.db, auditSettingsFromSecret(TEST_SECRET_KEY, "enclave.local/audit"));
+    const res = await owner.get("/console/api/audit/export");
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toMatch(/application\/x-ndjson/);
+    const lines = res.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; note?: string });
+    expect(lines.some((l) => l.type === "event")).toBe(true);
+    expect(lines.find((l) => l.type === "checkpoint")?.note).toMatch(/^enclave\.local\/audit\n\d+\n/);
+    const exports = await t.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "audit.export"));
+    expect(exports).toHaveLength(1);
+  });
+
+  it("runs a verification and reports the last result with the verifier key", async () => {
+    const run = await owner.post("/console/api/audit/verification");
+    expect(run.json()).toMatchObject({ ok: true, problems: [] });
+    const last = (await owner.get("/console/api/audit/verification")).json() as Record<string, unknown>;
+    expect(last).toMatchObject({
+      lastVerification: { ok: true },
+      verifierKey: expect.stringMatching(/^enclave\.local\/audit\+/),
+    });
+    expect((await editor.get("/console/api/audit/verification")).statusCode).toBe(403);
+  });
+});
+
+describe("`enclave audit verify`", () => {
+  it("passes on an intact log and names the first bad seq after tampering (exit 1)", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "enclave-audit-"));
+    const env = { PATH: process.env.PATH, ENCLAVE_DATA_DIR: dataDir, SECRET_KEY: TEST_SECRET_KEY };
+    const settings = auditSettingsFromSecret(TEST_SECRET_KEY, "enclave.local/audit");
+    const db = await openPglite({ dataDir: join(dataDir, "pg") });
+    await migrateDatabase(db);
+    const ctx = systemCtx({ db: db.db, log: pino({ level: "silent" }), services: {} }, "test", "req");
+    for (let i = 0; i < 12; i++)
+      await withTransaction(ctx, (tx, c) => emitAudit(tx, c, { action: "test.event", details: { i } }));
+    const shipped = join(dataDir, "checkpoint.txt");
+    await writeFile(shipped, (await createCheckpoint(db.db, settings))!.note);
+    await db.close();
+
+    const verify = () =>
+      spawnSync(
+        process.execPath,
+        ["apps/server/src/cli/main.ts", "audit", "verify", "--from-checkpoint", shipped],
+        {
+          cwd: repoRoot,
+          env,
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
+    const clean = verify();
+    expect(clean.status).toBe(0);
+    expect(clean.stdout).toMatch(
+      /audit trail OK: 12 events, 1 signed checkpoint\(s\) verified, consistent with the external checkpoint at size 12/,
+    );
+
+    const attacker = await openPglite({ dataDir: join(dataDir, "pg") });
+    await attacker.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.delete(auditEvents).where(gte(auditEvents.seq, 9));
+      await tx.delete(auditCheckpoints);
+      const [last] = await tx.select().from(auditEvents).where(eq(auditEvents.seq, 8));
+      await tx.update(auditChainHead).set({ nextSeq: 9, lastHash: last!.leafHash });
+    });
+    await attacker.close();
+    const tampered = verify();
+    expect(tampered.status).toBe(1);
+    expect(tampered.stdout).toContain("AUDIT TRAIL TAMPERED: first bad seq 9");
+    expect(tampered.stdout).toContain("truncated");
+  });
+});

@@ -1,0 +1,58 @@
+import { eq } from "drizzle-orm";
+import { auditChainHead, auditEvents, type Transaction } from "@enclave/db";
+import { canonicalJson } from "./canonical-json.ts";
+import { leafHash } from "./merkle.ts";
+
+export type AuditRow = typeof auditEvents.$inferSelect;
+export type AuditRowInput = Omit<AuditRow, "seq" | "prevHash" | "leafHash">;
+
+export const GENESIS_HASH = "0".repeat(64);
+
+/** The exact object whose RFC 8785 form is hashed: every column except the hash itself. */
+export function hashedRecord(row: Omit<AuditRow, "leafHash">): Record<string, unknown> {
+  return {
+    seq: row.seq,
+    id: row.id,
+    createdAt: row.createdAt.toISOString(),
+    workspaceId: row.workspaceId,
+    actorType: row.actorType,
+    actorId: row.actorId,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    action: row.action,
+    targetType: row.targetType,
+    targetId: row.targetId,
+    outcome: row.outcome,
+    requestId: row.requestId,
+    details: row.details,
+    prevHash: row.prevHash,
+  };
+}
+
+/** leaf = SHA-256(0x00 || canonical JSON of the event), hex. */
+export function auditLeafHex(row: Omit<AuditRow, "leafHash">): string {
+  return leafHash(canonicalJson(hashedRecord(row))).toString("hex");
+}
+
+/**
+ * Appends events to the chain: locks the chain head (so seq is gapless and the order is the
+ * commit order), links each event to the previous hash, and moves the head. Call last in a
+ * transaction — withTransaction does, via emitAudit — so no other lock is taken after this one.
+ */
+export async function appendAuditEvents(tx: Transaction, rows: AuditRowInput[]): Promise<AuditRow[]> {
+  if (rows.length === 0) return [];
+  const [head] = await tx.select().from(auditChainHead).where(eq(auditChainHead.id, 1)).for("update");
+  if (!head) throw new Error("audit chain head is missing: run migrations");
+  let seq = head.nextSeq;
+  let prevHash = head.lastHash;
+  const chained = rows.map((row) => {
+    const base = { ...row, seq, prevHash };
+    const leaf = auditLeafHex(base);
+    seq += 1;
+    prevHash = leaf;
+    return { ...base, leafHash: leaf };
+  });
+  await tx.insert(auditEvents).values(chained);
+  await tx.update(auditChainHead).set({ nextSeq: seq, lastHash: prevHash }).where(eq(auditChainHead.id, 1));
+  return chained;
+}

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+
+// RFC 6962 §2.1 Merkle Tree Hash: leaves are SHA-256(0x00 || data), interior nodes
+// SHA-256(0x01 || left || right). Domain separation stops a leaf posing as a node.
+
+export function leafHash(data: Buffer | string): Buffer {
+  return createHash("sha256")
+    .update(Buffer.from([0]))
+    .update(data)
+    .digest();
+}
+
+export function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return createHash("sha256")
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
+}
+
+export const EMPTY_TREE_ROOT = createHash("sha256").digest();
+
+/** Reference MTH over a list of leaf hashes (recursive; for tests and small inputs). */
+export function merkleRoot(leaves: Buffer[]): Buffer {
+  if (leaves.length === 0) return EMPTY_TREE_ROOT;
+  if (leaves.length === 1) return leaves[0]!;
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return nodeHash(merkleRoot(leaves.slice(0, k)), merkleRoot(leaves.slice(k)));
+}
+
+/**
+ * A compact range over [0, size): the roots of the perfect subtrees that make up the tree, largest
+ * first. Appending is O(log n) and the root needs no re-reading of old leaves, so checkpoints
+ * can be computed incrementally from the last one.
+ */
+export class MerkleFrontier {
+  size = 0;
+  private readonly nodes: { height: number; hash: Buffer }[] = [];
+
+  static from(size: number, hashes: Buffer[]): MerkleFrontier {
+    const f = new MerkleFrontier();
+    let remaining = size;
+    const heights: number[] = [];
+    for (let h = 52; h >= 0; h--) {
+      if (remaining >= 2 ** h) {
+        heights.push(h);
+        remaining -= 2 ** h;
+      }
+    }
+    if (heights.length !== hashes.length) throw new Error("frontier does not match its size");
+    heights.forEach((height, i) => f.nodes.push({ height, hash: hashes[i]! }));
+    f.size = size;
+    return f;
+  }
+
+  append(leaf: Buffer): void {
+    this.nodes.push({ height: 0, hash: leaf });
+    this.size++;
+    while (this.nodes.length >= 2) {
+      const right = this.nodes[this.nodes.length - 1]!;
+      const left = this.nodes[this.nodes.length - 2]!;
+      if (left.height !== right.height) break;
+      this.nodes.splice(-2, 2, { height: left.height + 1, hash: nodeHash(left.hash, right.hash) });
+    }
+  }
+
+  root(): Buffer {
+    if (this.nodes.length === 0) return EMPTY_TREE_ROOT;
+    let hash = this.nodes[this.nodes.length - 1]!.hash;
+    for (let i = this.nodes.length - 2; i >= 0; i--) hash = nodeHash(this.nodes[i]!.hash, hash);
+    return hash;
+  }
+
+  /** The subtree roots, for storing beside a checkpoint. */
+  hashes(): Buffer[] {
+    return this.nodes.map((n) => n.hash);
+  }
+}

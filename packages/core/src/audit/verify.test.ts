@@ -1,0 +1,185 @@
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { eq, gte, sql } from "drizzle-orm";
+import {
+  auditChainHead,
+  auditCheckpoints,
+  auditEvents,
+  type Database,
+  type DatabaseHandle,
+} from "@enclave/db";
+import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
+import { testCtx } from "../../test/ctx.ts";
+import { withTransaction } from "../context/transaction.ts";
+import { emitAudit } from "./emit-audit.ts";
+import { auditLeafHex, type AuditRow } from "./chain.ts";
+import { createCheckpoint, type AuditSettings } from "./checkpoint.ts";
+import { noteSignerFromSeed } from "./signed-note.ts";
+import { verifyAuditLog } from "./verify.ts";
+
+const settings: AuditSettings = {
+  origin: "enclave.test/audit",
+  signer: noteSignerFromSeed("enclave.test/audit", randomBytes(32)),
+};
+const verifyOpts = { publicKey: settings.signer.publicKey, keyName: settings.signer.name };
+
+/** n events, some several to a transaction; a checkpoint after `checkpointAt` of them. */
+async function seed(database: DatabaseHandle, n: number, checkpointAt: number): Promise<string> {
+  const ctx = testCtx(database);
+  let note = "";
+  for (let i = 0; i < n;) {
+    const batch = Math.min(1 + (i % 3), n - i, i < checkpointAt ? checkpointAt - i : n);
+    await withTransaction(ctx, async (tx, txCtx) => {
+      for (let j = 0; j < batch; j++) {
+        await emitAudit(tx, txCtx, { action: "test.event", details: { i: i + j, text: "數據主權 ✓" } });
+      }
+    });
+    i += batch;
+    if (i === checkpointAt) note = (await createCheckpoint(database.db, settings))!.note;
+  }
+  return note;
+}
+
+/** An attacker with database access: ordinary triggers off for this transaction only. */
+async function asAttacker(db: Database, fn: (tx: Database) => Promise<unknown>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`set local session_replication_role = replica`);
+    await fn(tx as unknown as Database);
+  });
+}
+
+describe.each(testDatabaseKinds())("audit hash chain on %s", (kind) => {
+  let database: DatabaseHandle | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it("an untouched log verifies clean, against stored and external checkpoints", async () => {
+    database = await createTestDatabase(kind);
+    const note = await seed(database, 30, 20);
+    expect(await createCheckpoint(database.db, settings)).toMatchObject({ size: 30 });
+    expect(await createCheckpoint(database.db, settings)).toBeNull();
+    const rows = await database.db.select().from(auditEvents).orderBy(auditEvents.seq);
+    expect(rows.map((r) => r.seq)).toEqual([...Array(30).keys()]);
+    const report = await verifyAuditLog(database.db, { ...verifyOpts, externalCheckpoint: note });
+    expect(report).toMatchObject({
+      ok: true,
+      events: 30,
+      checkpointsVerified: 2,
+      firstBadSeq: null,
+      problems: [],
+    });
+    expect(report.externalCheckpoint).toEqual({ size: 20, ok: true });
+  });
+
+  it("a rolled-back transaction leaves no gap in seq", async () => {
+    database = await createTestDatabase(kind);
+    const ctx = testCtx(database);
+    await seed(database, 3, 0);
+    await expect(
+      withTransaction(ctx, async (tx, txCtx) => {
+        await emitAudit(tx, txCtx, { action: "test.doomed" });
+        throw new Error("abort");
+      }),
+    ).rejects.toThrow("abort");
+    await seed(database, 2, 0);
+    const seqs = (await database.db.select({ seq: auditEvents.seq }).from(auditEvents))
+      .map((r) => r.seq)
+      .sort((a, b) => a - b);
+    expect(seqs).toEqual([0, 1, 2, 3, 4]);
+    expect((await verifyAuditLog(database.db, verifyOpts)).ok).toBe(true);
+  });
+
+  it("detects a modified details field and names its seq", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 20, 10);
+    await asAttacker(database.db, (tx) =>
+      tx
+        .update(auditEvents)
+        .set({ details: { i: 7, text: "nothing to see" } })
+        .where(eq(auditEvents.seq, 7)),
+    );
+    const report = await verifyAuditLog(database.db, verifyOpts);
+    expect(report.ok).toBe(false);
+    expect(report.firstBadSeq).toBe(7);
+    expect(report.problems[0]).toMatchObject({ kind: "modified", seq: 7 });
+  });
+
+  it("detects a deleted middle row", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 20, 10);
+    await asAttacker(database.db, (tx) => tx.delete(auditEvents).where(eq(auditEvents.seq, 12)));
+    const report = await verifyAuditLog(database.db, verifyOpts);
+    expect(report.firstBadSeq).toBe(12);
+    expect(report.problems[0]).toMatchObject({ kind: "deleted", seq: 12 });
+  });
+
+  it("detects two swapped rows", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 20, 10);
+    await asAttacker(database.db, async (tx) => {
+      await tx.update(auditEvents).set({ seq: -1 }).where(eq(auditEvents.seq, 5));
+      await tx.update(auditEvents).set({ seq: 5 }).where(eq(auditEvents.seq, 6));
+      await tx.update(auditEvents).set({ seq: 6 }).where(eq(auditEvents.seq, -1));
+    });
+    const report = await verifyAuditLog(database.db, verifyOpts);
+    expect(report.firstBadSeq).toBe(5);
+    expect(report.problems[0]).toMatchObject({
+      kind: "reordered",
+      seq: 5,
+      detail: expect.stringContaining("seq 6"),
+    });
+  });
+
+  it("detects a truncated tail after a checkpoint was shipped, even when the attacker hides every trace in the database", async () => {
+    database = await createTestDatabase(kind);
+    const shipped = await seed(database, 20, 20);
+    await asAttacker(database.db, async (tx) => {
+      await tx.delete(auditEvents).where(gte(auditEvents.seq, 15));
+      await tx.delete(auditCheckpoints);
+      const [last] = await tx.select().from(auditEvents).where(eq(auditEvents.seq, 14));
+      await tx.update(auditChainHead).set({ nextSeq: 15, lastHash: last!.leafHash });
+    });
+    // Without the shipped checkpoint the database alone looks consistent: that is why we ship it.
+    expect((await verifyAuditLog(database.db, verifyOpts)).ok).toBe(true);
+    const report = await verifyAuditLog(database.db, { ...verifyOpts, externalCheckpoint: shipped });
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatchObject({ kind: "truncated", seq: 15 });
+    expect(report.externalCheckpoint).toEqual({ size: 20, ok: false });
+  });
+
+  it("detects history rewritten with recomputed hashes through the signed checkpoint", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 20, 20);
+    await asAttacker(database.db, async (tx) => {
+      const rows = (await tx.select().from(auditEvents).orderBy(auditEvents.seq)) as AuditRow[];
+      let prev = rows[3]!.prevHash;
+      for (const row of rows.slice(3)) {
+        const edited = {
+          ...row,
+          prevHash: prev,
+          details: row.seq === 3 ? { i: 3, text: "rewritten" } : row.details,
+        };
+        const leaf = auditLeafHex(edited);
+        await tx
+          .update(auditEvents)
+          .set({ details: edited.details, prevHash: prev, leafHash: leaf })
+          .where(eq(auditEvents.seq, row.seq));
+        prev = leaf;
+      }
+      await tx.update(auditChainHead).set({ lastHash: prev });
+    });
+    const report = await verifyAuditLog(database.db, verifyOpts);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatchObject({ kind: "checkpoint_mismatch" });
+  });
+
+  it("refuses a checkpoint signed by another key", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 5, 5);
+    const other = noteSignerFromSeed("enclave.test/audit", randomBytes(32));
+    const report = await verifyAuditLog(database.db, { publicKey: other.publicKey, keyName: other.name });
+    expect(report.problems[0]).toMatchObject({ kind: "bad_checkpoint_signature" });
+  });
+});

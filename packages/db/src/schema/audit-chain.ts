@@ -1,0 +1,30 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
+import { createdAt, id, updatedAt } from "./columns.ts";
+
+/**
+ * The tip of the audit hash chain: one row, locked FOR UPDATE by every transaction that appends,
+ * so `seq` is allocated without gaps (a rolled-back append rolls the tip back too).
+ */
+export const auditChainHead = pgTable(
+  "audit_chain_head",
+  {
+    id: smallint("id").primaryKey(),
+    nextSeq: bigint("next_seq", { mode: "number" }).notNull(),
+    lastHash: text("last_hash").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("audit_chain_head_single_row_ck", sql`${t.id} = 1`)],
+);
+
+/** Signed Merkle checkpoints over the audit trail (C2SP signed-note text), append-only. */
+export const auditCheckpoints = pgTable("audit_checkpoints", {
+  id: id(),
+  size: bigint("size", { mode: "number" }).notNull().unique(),
+  rootHash: text("root_hash").notNull(),
+  /** Roots of the perfect subtrees covering [0, size): lets the next checkpoint start here. */
+  frontier: jsonb("frontier").$type<string[]>().notNull(),
+  note: text("note").notNull(),
+  keyName: text("key_name").notNull(),
+  createdAt: createdAt(),
+});
