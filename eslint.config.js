@@ -79,8 +79,9 @@ export default tseslint.config(
       "packages/*/test/**",
       "apps/*/test/**",
       "vitest.config.ts",
+      "bench/**",
     ],
     rules: { "no-restricted-syntax": "off" },
   },
-  { files: ["**/*.test.ts", "**/*.test.tsx", "**/test/**"], rules: { "no-console": "off" } },
+  { files: ["**/*.test.ts", "**/*.test.tsx", "**/test/**", "bench/**"], rules: { "no-console": "off" } },
 );

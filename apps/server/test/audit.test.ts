@@ -121,3 +121,40 @@ describe("`enclave audit verify`", () => {
     expect(tampered.stdout).toContain("truncated");
   });
 });
+
+describe("permission denials", () => {
+  it("are audit events naming the actor, route and permission", async () => {
+    const t = await createTestApp();
+    try {
+      const { owner } = await setupOwner(t);
+      const { client: member, accountId } = await addMember(t, owner, "m@example.com", "member");
+      expect(
+        (
+          await member.post("/console/api/workspaces/current/members", {
+            email: "z@example.com",
+            role: "admin",
+          })
+        ).statusCode,
+      ).toBe(403);
+      expect((await member.post("/console/api/workspaces", { name: "x" }, { csrf: false })).statusCode).toBe(
+        403,
+      );
+      const rows = await t.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.action, "auth.permission.denied"));
+      expect(rows.map((r) => r.details)).toEqual([
+        {
+          code: "forbidden",
+          method: "POST",
+          route: "/console/api/workspaces/current/members",
+          permission: "member.invite",
+        },
+        { code: "csrf_failed", method: "POST", route: "/console/api/workspaces", permission: "account.self" },
+      ]);
+      expect(rows[0]).toMatchObject({ actorType: "user", actorId: accountId, outcome: "denied" });
+    } finally {
+      await t.close();
+    }
+  });
+});

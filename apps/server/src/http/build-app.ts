@@ -93,8 +93,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     global: false,
     ...(deps.redis ? { redis: deps.redis, nameSpace: "enclave:rl:" } : {}),
   });
-  const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
-  registerCsrf(app, csrfKey);
   registerRequestContext(app, {
     db: deps.database.db,
     services: {
@@ -104,6 +102,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
   });
+
+  // After the request context (so a CSRF refusal can be audited with the caller's IP).
+  const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
+  registerCsrf(app, csrfKey);
 
   const routeDeps = { config, csrfKey };
   await app.register(healthRoutes(deps.database));

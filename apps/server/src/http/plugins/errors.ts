@@ -1,7 +1,31 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "@enclave/contracts";
-import { isAppError } from "@enclave/core";
+import { emitAudit, isAppError, withTransaction } from "@enclave/core";
+
+const DENIALS = new Set<ErrorCode>(["forbidden", "csrf_failed", "mfa_enrolment_required"]);
+
+/** Every refused permission is an audit event (who tried what), written in its own transaction. */
+async function auditDenial(request: FastifyRequest, code: ErrorCode): Promise<void> {
+  const ctx = request.ctx;
+  if (!ctx) return;
+  try {
+    await withTransaction(ctx, (tx, txCtx) =>
+      emitAudit(tx, txCtx, {
+        action: "auth.permission.denied",
+        outcome: "denied",
+        details: {
+          code,
+          method: request.method,
+          route: request.routeOptions.url ?? null,
+          permission: request.routeOptions.config?.permission ?? null,
+        },
+      }),
+    );
+  } catch (err) {
+    request.log.error({ err }, "could not audit a permission denial");
+  }
+}
 
 // Fastify's own client errors, mapped to our codes. Anything else with a 4xx status is bad_request.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -39,8 +63,9 @@ function send(
  * carry only the request id, and the details go to the log line with that same id.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     if (isAppError(error)) {
+      if (DENIALS.has(error.code)) await auditDenial(request, error.code);
       if (error.code === "internal_error") {
         request.log.error({ err: error }, "request failed");
         return send(reply, request, error.code, `internal error (request id ${request.id})`);
