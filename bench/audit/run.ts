@@ -6,7 +6,14 @@ import { cpus } from "node:os";
 import pg from "pg";
 import pino from "pino";
 import { migrateDatabase, openPostgres } from "@enclave/db";
-import { auditSettingsFromSecret, createCheckpoint, emitAudit, systemCtx, verifyAuditLog, withTransaction } from "@enclave/core";
+import {
+  auditSettingsFromSecret,
+  createCheckpoint,
+  emitAudit,
+  systemCtx,
+  verifyAuditLog,
+  withTransaction,
+} from "@enclave/core";
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const writers = Number(process.env.BENCH_WRITERS ?? 16);
@@ -28,7 +35,11 @@ const handle = await openPostgres({ url: url.toString(), poolMax: writers + 2 })
 try {
   await migrateDatabase(handle);
   const ctx = systemCtx({ db: handle.db, log: pino({ level: "silent" }), services: {} }, "bench", "bench");
-  const details = { app: "0190a000-0000-7000-8000-000000000001", role: "editor", note: "数据主权 / 会話ログ" };
+  const details = {
+    app: "0190a000-0000-7000-8000-000000000001",
+    role: "editor",
+    note: "数据主权 / 会話ログ",
+  };
 
   // 1. Appends: each writer commits one audited transaction after another.
   let appended = 0;
@@ -58,7 +69,10 @@ try {
   await createCheckpoint(handle.db, settings);
   const checkpointMs = performance.now() - tc;
   const tv = performance.now();
-  const report = await verifyAuditLog(handle.db, { publicKey: settings.signer.publicKey, keyName: settings.signer.name });
+  const report = await verifyAuditLog(handle.db, {
+    publicKey: settings.signer.publicKey,
+    keyName: settings.signer.name,
+  });
   const verifyRate = report.events / ((performance.now() - tv) / 1000);
   if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.problems[0])}`);
 
