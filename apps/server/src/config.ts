@@ -22,7 +22,16 @@ export interface Config {
   redis: { url: string | undefined };
   secrets: { secretKey: string; secretKeySource: "env" | "file" | "generated" };
   worker: { concurrency: number };
-  audit: { origin: string; checkpointSeconds: number };
+  audit: {
+    origin: string;
+    checkpointSeconds: number;
+    ship: {
+      fileDir: string | undefined;
+      fileMaxBytes: number;
+      syslogUrl: string | undefined;
+      syslogCaFile: string | undefined;
+    };
+  };
   identity: {
     sessionIdleMinutes: number;
     sessionAbsoluteHours: number;
@@ -142,7 +151,16 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     redis: { url: v.REDIS_URL },
     secrets: { secretKey, secretKeySource },
     worker: { concurrency: v.WORKER_CONCURRENCY },
-    audit: { origin: v.AUDIT_ORIGIN, checkpointSeconds: v.AUDIT_CHECKPOINT_SECONDS },
+    audit: {
+      origin: v.AUDIT_ORIGIN,
+      checkpointSeconds: v.AUDIT_CHECKPOINT_SECONDS,
+      ship: {
+        fileDir: v.AUDIT_SHIP_FILE_DIR,
+        fileMaxBytes: v.AUDIT_SHIP_FILE_MAX_BYTES,
+        syslogUrl: v.AUDIT_SHIP_SYSLOG_URL,
+        syslogCaFile: v.AUDIT_SHIP_SYSLOG_CA_FILE,
+      },
+    },
     identity: {
       sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
       sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,

@@ -1,7 +1,15 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { auditSettingsFromSecret, createCheckpoint, issueSetupToken } from "@enclave/core";
+import {
+  auditSettingsFromSecret,
+  createCheckpoint,
+  issueSetupToken,
+  startShipping,
+  type AuditSink,
+} from "@enclave/core";
+import { FileSink } from "./audit-sinks/file-sink.ts";
+import { SyslogSink } from "./audit-sinks/syslog-sink.ts";
 import type { DatabaseHandle } from "@enclave/db";
 import { Redis } from "ioredis";
 import type { Config } from "./config.ts";
@@ -28,16 +36,23 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
   for (const warning of config.warnings) log.warn(warning);
   const runtime = await openRuntime(config, log, { migrate: shouldAutoMigrate(config, kind) });
 
-  let stopCheckpoints = () => {};
+  let stopBackground = async () => {};
   if (kind !== "serve") {
     registerProcessors(runtime.queue, log);
     await runtime.queue.start();
-    stopCheckpoints = startAuditCheckpoints(config, runtime.database, log);
+    const stopCheckpoints = startAuditCheckpoints(config, runtime.database, log);
+    const sinks = auditSinks(config);
+    const stopShipping = sinks.length > 0 ? startShipping(runtime.database.db, sinks, log) : async () => {};
+    if (sinks.length > 0) log.info({ sinks: sinks.map((s) => s.id) }, "shipping the audit trail");
+    stopBackground = async () => {
+      stopCheckpoints();
+      await stopShipping();
+    };
   }
   if (kind === "worker") {
     log.info({ queue: runtime.queue.kind }, "worker started");
     exitOnSignal(config.server.shutdownTimeoutMs, log, async () => {
-      stopCheckpoints();
+      await stopBackground();
       await runtime.close();
     });
     return;
@@ -54,8 +69,8 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
     ...(opts.extraRoutes ? { extraRoutes: opts.extraRoutes } : {}),
   });
   exitOnSignal(config.server.shutdownTimeoutMs, log, async () => {
-    stopCheckpoints();
     await app.close();
+    await stopBackground();
     await runtime.close();
     await redis?.quit();
   });
@@ -124,4 +139,12 @@ function startAuditCheckpoints(config: Config, database: DatabaseHandle, log: Lo
   }, config.audit.checkpointSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+function auditSinks(config: Config): AuditSink[] {
+  const { ship } = config.audit;
+  const sinks: AuditSink[] = [];
+  if (ship.fileDir) sinks.push(new FileSink(ship.fileDir, ship.fileMaxBytes));
+  if (ship.syslogUrl) sinks.push(new SyslogSink({ url: ship.syslogUrl, caFile: ship.syslogCaFile }));
+  return sinks;
 }

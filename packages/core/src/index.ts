@@ -30,3 +30,5 @@ export * from "./audit/chain.ts";
 export * from "./audit/checkpoint.ts";
 export * from "./audit/verify.ts";
 export * from "./audit/audit-trail.ts";
+export * from "./audit/shipping/ecs.ts";
+export * from "./audit/shipping/shipper.ts";

@@ -154,6 +154,26 @@ export const VARIABLES = {
     default: "60",
     description: "How often the worker signs a Merkle checkpoint over new audit events.",
   },
+  AUDIT_SHIP_FILE_DIR: {
+    schema: z.string().min(1).optional(),
+    description: "Ship audit events and checkpoints as JSON lines into this directory (e.g. a host volume).",
+  },
+  AUDIT_SHIP_FILE_MAX_BYTES: {
+    schema: int(4096, 10 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+    default: "67108864",
+    description: "Size at which the shipped JSON-lines file is rotated.",
+  },
+  AUDIT_SHIP_SYSLOG_URL: {
+    schema: z
+      .string()
+      .regex(/^(tcp|tls):\/\/[^/]+:\d+$/, "must be tcp://host:port or tls://host:port")
+      .optional(),
+    description: "Ship audit events to a SIEM as RFC 5424 syslog (octet-counted) over TCP or TLS.",
+  },
+  AUDIT_SHIP_SYSLOG_CA_FILE: {
+    schema: z.string().min(1).optional(),
+    description: "PEM CA that signed the syslog receiver's certificate (for `tls://`).",
+  },
   WORKER_CONCURRENCY: {
     schema: int(1, 64).default(2),
     default: "2",

@@ -28,3 +28,13 @@ export const auditCheckpoints = pgTable("audit_checkpoints", {
   keyName: text("key_name").notNull(),
   createdAt: createdAt(),
 });
+
+/** How far each SIEM sink has acknowledged: durable, so a restart or an outage loses nothing. */
+export const auditSinkCursors = pgTable("audit_sink_cursors", {
+  sinkId: text("sink_id").primaryKey(),
+  /** Highest event seq the sink accepted; -1 before the first. */
+  shippedSeq: bigint("shipped_seq", { mode: "number" }).notNull().default(-1),
+  /** Largest checkpoint size the sink accepted; 0 before the first. */
+  shippedCheckpointSize: bigint("shipped_checkpoint_size", { mode: "number" }).notNull().default(0),
+  updatedAt: updatedAt(),
+});
