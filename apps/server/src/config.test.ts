@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { syncConfigDocs } from "./config/docs.ts";
 
 const STRONG = "q8Vt3LzP0wXr7NdKs2YbHf5JmC9gAeU4RjTnWoZi1QvS6lBy";
+const KEK = Buffer.alloc(32, 7).toString("base64");
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 async function tempDir(): Promise<string> {
@@ -25,7 +26,7 @@ function problems(env: Record<string, string>, cwd?: string): string[] {
 }
 
 describe("production secrets", () => {
-  const prod = { ENCLAVE_ENV: "production", ENCLAVE_DATA_DIR: "/nonexistent-enclave" };
+  const prod = { ENCLAVE_ENV: "production", ENCLAVE_DATA_DIR: "/nonexistent-enclave", ENCLAVE_KEK: KEK };
 
   it.each([
     ["changeme", /SECRET_KEY is a published default/],
@@ -43,16 +44,27 @@ describe("production secrets", () => {
   });
 
   it("accepts a strong key from the environment or from SECRET_KEY_FILE (trailing newline trimmed)", async () => {
-    expect(loadConfig({ ...prod, SECRET_KEY: STRONG }).secrets).toEqual({
+    expect(loadConfig({ ...prod, SECRET_KEY: STRONG }).secrets).toMatchObject({
       secretKey: STRONG,
       secretKeySource: "env",
     });
     const file = join(await tempDir(), "secret_key");
     await writeFile(file, `${STRONG}\n`);
-    expect(loadConfig({ ...prod, SECRET_KEY_FILE: file }).secrets).toEqual({
+    expect(loadConfig({ ...prod, SECRET_KEY_FILE: file }).secrets).toMatchObject({
       secretKey: STRONG,
       secretKeySource: "file",
     });
+  });
+
+  it("requires a 32-byte ENCLAVE_KEK in production", () => {
+    const { ENCLAVE_KEK: _kek, ...noKek } = prod;
+    expect(problems({ ...noKek, SECRET_KEY: STRONG })).toEqual([
+      expect.stringMatching(/ENCLAVE_KEK is required in production/),
+    ]);
+    expect(problems({ ...prod, SECRET_KEY: STRONG, ENCLAVE_KEK: "c2hvcnQ=" })).toEqual([
+      "ENCLAVE_KEK: invalid value",
+    ]);
+    expect(loadConfig({ ...prod, SECRET_KEY: STRONG }).secrets.kek).toEqual(Buffer.alloc(32, 7));
   });
 
   it("refuses SECRET_KEY and SECRET_KEY_FILE together", async () => {
@@ -76,7 +88,7 @@ describe("production secrets", () => {
   ])("the process exits non-zero naming the problem (%o)", (env, message) => {
     const result = spawnSync(process.execPath, ["apps/server/src/cli/main.ts", "serve"], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH, ENCLAVE_ENV: "production", ...env },
+      env: { PATH: process.env.PATH, ENCLAVE_ENV: "production", ENCLAVE_KEK: KEK, ...env },
       encoding: "utf8",
       timeout: 20_000,
     });
@@ -98,6 +110,9 @@ describe("embedded secrets", () => {
     expect((await readFile(path, "utf8")).trim()).toBe(first.secrets.secretKey);
     const second = loadConfig({ ENCLAVE_DATA_DIR: dir });
     expect(second.secrets.secretKey).toBe(first.secrets.secretKey);
+    expect(first.secrets.kek).toHaveLength(32);
+    expect((await stat(join(dir, "secrets", "kek"))).mode & 0o777).toBe(0o600);
+    expect(second.secrets.kek).toEqual(first.secrets.kek);
   });
 
   it("a weak key outside production is a warning, not a refusal", async () => {

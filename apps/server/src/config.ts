@@ -20,7 +20,13 @@ export interface Config {
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   database: { url: string | undefined; poolMax: number; caFile: string | undefined };
   redis: { url: string | undefined };
-  secrets: { secretKey: string; secretKeySource: "env" | "file" | "generated" };
+  secrets: {
+    secretKey: string;
+    secretKeySource: "env" | "file" | "generated";
+    /** 32-byte key-encryption key, and the one being rotated out. */
+    kek: Buffer;
+    previousKek: Buffer | undefined;
+  };
   worker: { concurrency: number };
   audit: {
     origin: string;
@@ -90,12 +96,17 @@ function resolveEnv(env: RawEnv, problems: string[]): { values: RawEnv; fromFile
 }
 
 /** Reads `<dataDir>/secrets/<name>`, creating it with fresh random bytes (0600) on first use. */
-export function ensureGeneratedSecret(dataDir: string, name: string, bytes = 48): string {
+export function ensureGeneratedSecret(
+  dataDir: string,
+  name: string,
+  bytes = 48,
+  encoding: "base64url" | "base64" = "base64url",
+): string {
   const dir = join(dataDir, "secrets");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, name);
   if (!existsSync(path)) {
-    writeFileSync(path, `${randomBytes(bytes).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    writeFileSync(path, `${randomBytes(bytes).toString(encoding)}\n`, { mode: 0o600, flag: "wx" });
   } else if ((statSync(path).mode & 0o077) !== 0) {
     chmodSync(path, 0o600);
   }
@@ -133,7 +144,13 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     secretKey = ensureGeneratedSecret(dataDir, "secret_key");
     secretKeySource = "generated";
   }
-  if (problems.length > 0 || secretKey === undefined) throw new ConfigError(problems);
+  let kek = v.ENCLAVE_KEK;
+  if (kek === undefined && production) {
+    problems.push("ENCLAVE_KEK is required in production (set ENCLAVE_KEK or ENCLAVE_KEK_FILE)");
+  } else if (kek === undefined) {
+    kek = ensureGeneratedSecret(dataDir, "kek", 32, "base64");
+  }
+  if (problems.length > 0 || secretKey === undefined || kek === undefined) throw new ConfigError(problems);
 
   return {
     production,
@@ -149,7 +166,12 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     log: { level: v.LOG_LEVEL },
     database: { url: v.DATABASE_URL, poolMax: v.DATABASE_POOL_MAX, caFile: v.DATABASE_CA_FILE },
     redis: { url: v.REDIS_URL },
-    secrets: { secretKey, secretKeySource },
+    secrets: {
+      secretKey,
+      secretKeySource,
+      kek: Buffer.from(kek, "base64"),
+      previousKek: v.ENCLAVE_KEK_PREVIOUS ? Buffer.from(v.ENCLAVE_KEK_PREVIOUS, "base64") : undefined,
+    },
     worker: { concurrency: v.WORKER_CONCURRENCY },
     audit: {
       origin: v.AUDIT_ORIGIN,

@@ -32,3 +32,5 @@ export * from "./audit/verify.ts";
 export * from "./audit/audit-trail.ts";
 export * from "./audit/shipping/ecs.ts";
 export * from "./audit/shipping/shipper.ts";
+export * from "./crypto/kek.ts";
+export * from "./crypto/envelope.ts";

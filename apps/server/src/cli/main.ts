@@ -20,6 +20,9 @@ Commands:
              sign a checkpoint over the audit events now, and print it
   audit public-key
              print the checkpoint verifier key (give it to whoever keeps checkpoints)
+  keys rotate
+             rewrap every workspace data key under ENCLAVE_KEK (the new KEK), with
+             ENCLAVE_KEK_PREVIOUS (the old one) still set; online, no downtime
   version    print the version
   config-docs [--write FILE | --check FILE]
              print the configuration reference (or update / check it in FILE)
@@ -128,6 +131,45 @@ async function audit(args: string[]): Promise<void> {
   }
 }
 
+async function keys(args: string[]): Promise<void> {
+  if (args.length !== 1 || args[0] !== "rotate") fail(USAGE, EXIT_USAGE);
+  const config = readConfig();
+  if (!config.secrets.previousKek)
+    fail("set ENCLAVE_KEK_PREVIOUS to the key being rotated out (and ENCLAVE_KEK to the new one)");
+  const core = await import("@enclave/core");
+  const { openDatabase } = await import("@enclave/db");
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolMax: 2,
+    caFile: config.database.caFile,
+  });
+  try {
+    const ring = {
+      current: new core.LocalKek(config.secrets.kek),
+      previous: [new core.LocalKek(config.secrets.previousKek)],
+    };
+    const rewrapped = await new core.Envelope(database.db, ring).rewrapAll();
+    const { createLogger } = await import("../http/logger.ts");
+    const ctx = core.systemCtx(
+      { db: database.db, log: createLogger("warn"), services: {} },
+      "keys-rotate",
+      "cli",
+    );
+    await core.withTransaction(ctx, (tx, c) =>
+      core.emitAudit(tx, c, {
+        action: "keys.kek.rotate",
+        details: { rewrapped, kek: ring.current.id, previous: ring.previous[0]!.id },
+      }),
+    );
+    process.stdout.write(
+      `rewrapped ${rewrapped} data key(s) under ${ring.current.id}; ENCLAVE_KEK_PREVIOUS can now be removed\n`,
+    );
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -140,6 +182,8 @@ async function main(argv: string[]): Promise<void> {
       return migrate();
     case "audit":
       return audit(rest);
+    case "keys":
+      return keys(rest);
     case "version":
     case "--version":
       process.stdout.write(`${version()}\n`);

@@ -89,6 +89,27 @@ export const VARIABLES = {
     description:
       "Root secret for signing sessions and deriving keys: ≥ 32 random bytes. Required in production; generated into `<data dir>/secrets/` otherwise.",
   },
+  ENCLAVE_KEK: {
+    schema: z
+      .string()
+      .refine(
+        (v) => Buffer.from(v, "base64").length === 32,
+        "must be 32 bytes, base64 (openssl rand -base64 32)",
+      )
+      .optional(),
+    secret: true,
+    description:
+      "Key-encryption key (32 bytes, base64) wrapping each workspace's data key. Required in production; generated into `<data dir>/secrets/kek` otherwise.",
+  },
+  ENCLAVE_KEK_PREVIOUS: {
+    schema: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64")
+      .optional(),
+    secret: true,
+    description:
+      "The KEK being rotated out: still unwraps until `enclave keys rotate` has rewrapped every data key.",
+  },
   TRUSTED_PROXIES: {
     schema: z
       .string()

@@ -8,6 +8,8 @@ import type { Logger } from "pino";
 import {
   auditSettingsFromSecret,
   defaultIdentitySettings,
+  Envelope,
+  LocalKek,
   deriveKey,
   type IdentitySettings,
   type Queue,
@@ -99,6 +101,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       queue: deps.queue,
       identity: identitySettings(config),
       audit: auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin),
+      envelope: new Envelope(deps.database.db, {
+        current: new LocalKek(config.secrets.kek),
+        previous: config.secrets.previousKek ? [new LocalKek(config.secrets.previousKek)] : [],
+      }),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
   });

@@ -4,6 +4,7 @@ import type { Database } from "@enclave/db";
 import type { Queue } from "../jobs/queue.ts";
 import type { IdentitySettings } from "../identity/settings.ts";
 import type { AuditSettings } from "../audit/checkpoint.ts";
+import type { Envelope } from "../crypto/envelope.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -31,6 +32,8 @@ export interface Services {
   queue?: Queue;
   identity?: IdentitySettings;
   audit?: AuditSettings;
+  /** Encrypts tenant secrets (provider credentials, sink tokens) under per-workspace data keys. */
+  envelope?: Envelope;
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */

@@ -9,3 +9,4 @@ export * from "./auth-throttles.ts";
 export * from "./invitations.ts";
 export * from "./system-state.ts";
 export * from "./audit-chain.ts";
+export * from "./data-keys.ts";
