@@ -4,13 +4,27 @@ import tseslint from "typescript-eslint";
 
 const internal = ["contracts", "db", "core", "server", "web"];
 
+// Outbound HTTP goes through core/net's guarded client (SSRF policy); no other client may creep in.
+const HTTP_CLIENTS = [
+  "http",
+  "https",
+  "node:http",
+  "node:https",
+  "undici",
+  "axios",
+  "node-fetch",
+  "got",
+  "superagent",
+].map((name) => ({ name, message: "outbound HTTP must use createGuardedFetch from core/net (SSRF guard)" }));
+
 /** Bans importing the listed workspace packages, by name or by relative path. */
-function onlyImports(allowed) {
+function onlyImports(allowed, paths = []) {
   const banned = internal.filter((p) => !allowed.includes(p));
   return {
     "no-restricted-imports": [
       "error",
       {
+        paths,
         patterns: [
           ...banned.map((p) => ({
             group: [`@enclave/${p}`, `@enclave/${p}/*`],
@@ -67,8 +81,29 @@ export default tseslint.config(
   { files: ["**/*.{ts,tsx}"], rules: processEnvBan },
   { files: ["packages/contracts/**"], rules: onlyImports([]) },
   { files: ["packages/db/**"], rules: onlyImports(["contracts"]) },
-  { files: ["packages/core/**"], rules: onlyImports(["contracts", "db"]) },
-  { files: ["apps/server/**"], rules: onlyImports(["contracts", "db", "core"]) },
+  { files: ["packages/core/**"], rules: onlyImports(["contracts", "db"], HTTP_CLIENTS) },
+  { files: ["apps/server/**"], rules: onlyImports(["contracts", "db", "core"], HTTP_CLIENTS) },
+  {
+    files: ["packages/core/src/**", "apps/server/src/**"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        { name: "fetch", message: "outbound HTTP must use createGuardedFetch from core/net (SSRF guard)" },
+      ],
+    },
+  },
+  // The guarded client itself, and tests that stand up local servers.
+  { files: ["packages/core/src/net/**"], rules: onlyImports(["contracts", "db"]) },
+  {
+    files: ["**/*.test.ts", "apps/server/test/**", "packages/*/test/**"],
+    rules: { "no-restricted-globals": "off" },
+  },
+  { files: ["packages/core/**/*.test.ts"], rules: onlyImports(["contracts", "db"]) },
+  {
+    files: ["apps/server/**/*.test.ts", "apps/server/test/**"],
+    rules: onlyImports(["contracts", "db", "core"]),
+  },
   { files: ["apps/web/**"], rules: onlyImports(["contracts"]) },
   {
     // The one place that reads the environment, and test set-up that chooses databases.

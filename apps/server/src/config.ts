@@ -36,8 +36,13 @@ export interface Config {
       fileMaxBytes: number;
       syslogUrl: string | undefined;
       syslogCaFile: string | undefined;
+      httpUrl: string | undefined;
+      httpFormat: "generic" | "elasticsearch";
+      httpAuthorization: string | undefined;
     };
   };
+  /** Private hosts/CIDRs outbound requests may reach (everything non-public is refused otherwise). */
+  outboundAllowlist: string[];
   identity: {
     sessionIdleMinutes: number;
     sessionAbsoluteHours: number;
@@ -181,8 +186,12 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
         fileMaxBytes: v.AUDIT_SHIP_FILE_MAX_BYTES,
         syslogUrl: v.AUDIT_SHIP_SYSLOG_URL,
         syslogCaFile: v.AUDIT_SHIP_SYSLOG_CA_FILE,
+        httpUrl: v.AUDIT_SHIP_HTTP_URL,
+        httpFormat: v.AUDIT_SHIP_HTTP_FORMAT,
+        httpAuthorization: v.AUDIT_SHIP_HTTP_AUTHORIZATION,
       },
     },
+    outboundAllowlist: v.OUTBOUND_ALLOWLIST,
     identity: {
       sessionIdleMinutes: v.SESSION_IDLE_MINUTES,
       sessionAbsoluteHours: v.SESSION_ABSOLUTE_HOURS,

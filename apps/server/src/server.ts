@@ -4,11 +4,13 @@ import type { Logger } from "pino";
 import {
   auditSettingsFromSecret,
   createCheckpoint,
+  createGuardedFetch,
   issueSetupToken,
   startShipping,
   type AuditSink,
 } from "@enclave/core";
 import { FileSink } from "./audit-sinks/file-sink.ts";
+import { HttpSink } from "./audit-sinks/http-sink.ts";
 import { SyslogSink } from "./audit-sinks/syslog-sink.ts";
 import type { DatabaseHandle } from "@enclave/db";
 import { Redis } from "ioredis";
@@ -146,5 +148,15 @@ function auditSinks(config: Config): AuditSink[] {
   const sinks: AuditSink[] = [];
   if (ship.fileDir) sinks.push(new FileSink(ship.fileDir, ship.fileMaxBytes));
   if (ship.syslogUrl) sinks.push(new SyslogSink({ url: ship.syslogUrl, caFile: ship.syslogCaFile }));
+  if (ship.httpUrl) {
+    sinks.push(
+      new HttpSink({
+        url: ship.httpUrl,
+        format: ship.httpFormat,
+        authorization: ship.httpAuthorization,
+        fetch: createGuardedFetch({ allowlist: config.outboundAllowlist }),
+      }),
+    );
+  }
   return sinks;
 }

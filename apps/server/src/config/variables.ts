@@ -195,6 +195,36 @@ export const VARIABLES = {
     schema: z.string().min(1).optional(),
     description: "PEM CA that signed the syslog receiver's certificate (for `tls://`).",
   },
+  AUDIT_SHIP_HTTP_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      "Ship audit events over HTTP(S) as JSON (a webhook, or Elasticsearch with `AUDIT_SHIP_HTTP_FORMAT`).",
+  },
+  AUDIT_SHIP_HTTP_FORMAT: {
+    schema: z.enum(["generic", "elasticsearch"]).default("generic"),
+    default: "generic",
+    description:
+      "`generic` posts a JSON array; `elasticsearch` posts NDJSON to `<url>/_bulk` with the event id as `_id`.",
+  },
+  AUDIT_SHIP_HTTP_AUTHORIZATION: {
+    schema: z.string().min(1).optional(),
+    secret: true,
+    description: "Authorization header sent to the HTTP sink (e.g. `ApiKey …`).",
+  },
+  OUTBOUND_ALLOWLIST: {
+    schema: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    default: "(none)",
+    description:
+      "Hosts, IPs or CIDRs that outbound requests may reach although they are private (a SIEM or model server on the internal network). Everything non-public is refused otherwise.",
+  },
   WORKER_CONCURRENCY: {
     schema: int(1, 64).default(2),
     default: "2",
