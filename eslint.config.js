@@ -99,7 +99,7 @@ export default tseslint.config(
     files: ["**/*.test.ts", "apps/server/test/**", "packages/*/test/**"],
     rules: { "no-restricted-globals": "off" },
   },
-  { files: ["packages/core/**/*.test.ts"], rules: onlyImports(["contracts", "db"]) },
+  { files: ["packages/core/**/*.test.ts", "packages/core/test/**"], rules: onlyImports(["contracts", "db"]) },
   {
     files: ["apps/server/**/*.test.ts", "apps/server/test/**"],
     rules: onlyImports(["contracts", "db", "core"]),

@@ -6,6 +6,9 @@ import { z } from "zod";
 import { SECRET_VARIABLES, VARIABLES, type VariableName } from "./config/variables.ts";
 import { secretKeyProblem } from "./config/secret-strength.ts";
 
+/** Secret variables whose value is a secret-store reference, resolved after parsing. */
+export const REFERENCE = /^vault:/;
+
 export interface Config {
   production: boolean;
   dataDir: string;
@@ -50,6 +53,16 @@ export interface Config {
     lockoutMinutes: number;
     loginIpMaxFailures: number;
   };
+  vault: {
+    address: string | undefined;
+    namespace: string | undefined;
+    token: string | undefined;
+    roleIdFile: string | undefined;
+    secretIdFile: string | undefined;
+  };
+  secretCache: { ttlSeconds: number; graceSeconds: number };
+  /** Secret variables given as references (`vault:…`), still to be resolved by resolveConfigSecrets. */
+  references: Partial<Record<VariableName, string>>;
   /** Non-fatal findings worth a log line at start (weak key in development, …). */
   warnings: string[];
 }
@@ -75,9 +88,13 @@ const EnvSchema = z.object(
  * Reads `NAME_FILE` for secret variables, rejecting both being set, and drops empty strings so
  * `FOO=` means "unset" rather than "the empty secret".
  */
-function resolveEnv(env: RawEnv, problems: string[]): { values: RawEnv; fromFile: Set<string> } {
+function resolveEnv(
+  env: RawEnv,
+  problems: string[],
+): { values: RawEnv; fromFile: Set<string>; references: Partial<Record<VariableName, string>> } {
   const values: RawEnv = {};
   const fromFile = new Set<string>();
+  const references: Partial<Record<VariableName, string>> = {};
   for (const name of Object.keys(VARIABLES)) {
     const value = env[name];
     if (value !== undefined && value !== "") values[name] = value;
@@ -97,7 +114,17 @@ function resolveEnv(env: RawEnv, problems: string[]): { values: RawEnv; fromFile
       problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
     }
   }
-  return { values, fromFile };
+  for (const name of SECRET_VARIABLES) {
+    const value = values[name];
+    if (value !== undefined && REFERENCE.test(value)) {
+      references[name] = value;
+      delete values[name];
+    }
+  }
+  if (Object.keys(references).length > 0 && !values.VAULT_ADDR) {
+    problems.push(`${Object.keys(references).join(", ")} refer to Vault but VAULT_ADDR is not set`);
+  }
+  return { values, fromFile, references };
 }
 
 /** Reads `<dataDir>/secrets/<name>`, creating it with fresh random bytes (0600) on first use. */
@@ -122,7 +149,7 @@ export function ensureGeneratedSecret(
 export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const { values, fromFile } = resolveEnv(env, problems);
+  const { values, fromFile, references } = resolveEnv(env, problems);
   const parsed = EnvSchema.safeParse(values);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -143,13 +170,16 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     const problem = secretKeyProblem(secretKey);
     if (problem && production) problems.push(`SECRET_KEY ${problem}`);
     else if (problem) warnings.push(`SECRET_KEY ${problem}; this would be refused in production`);
+  } else if (references.SECRET_KEY) {
+    secretKey = ""; // resolved and checked by resolveConfigSecrets
+    secretKeySource = "env";
   } else if (production) {
     problems.push("SECRET_KEY is required in production (set SECRET_KEY or SECRET_KEY_FILE)");
   } else {
     secretKey = ensureGeneratedSecret(dataDir, "secret_key");
     secretKeySource = "generated";
   }
-  let kek = v.ENCLAVE_KEK;
+  let kek = v.ENCLAVE_KEK ?? (references.ENCLAVE_KEK ? "" : undefined);
   if (kek === undefined && production) {
     problems.push("ENCLAVE_KEK is required in production (set ENCLAVE_KEK or ENCLAVE_KEK_FILE)");
   } else if (kek === undefined) {
@@ -178,6 +208,15 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       previousKek: v.ENCLAVE_KEK_PREVIOUS ? Buffer.from(v.ENCLAVE_KEK_PREVIOUS, "base64") : undefined,
     },
     worker: { concurrency: v.WORKER_CONCURRENCY },
+    vault: {
+      address: v.VAULT_ADDR,
+      namespace: v.VAULT_NAMESPACE,
+      token: v.VAULT_TOKEN,
+      roleIdFile: v.VAULT_ROLE_ID_FILE,
+      secretIdFile: v.VAULT_SECRET_ID_FILE,
+    },
+    secretCache: { ttlSeconds: v.SECRET_CACHE_SECONDS, graceSeconds: v.SECRET_GRACE_SECONDS },
+    references,
     audit: {
       origin: v.AUDIT_ORIGIN,
       checkpointSeconds: v.AUDIT_CHECKPOINT_SECONDS,
@@ -201,4 +240,67 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     },
     warnings,
   };
+}
+
+/** What resolveConfigSecrets needs: something that turns a reference into its current value. */
+export interface ReferenceResolver {
+  resolve(reference: string): Promise<string>;
+}
+
+/**
+ * Fetches every secret given as a reference, validates it exactly as if it had been set directly
+ * (format, and SECRET_KEY strength in production), and fills it into the config.
+ */
+export async function resolveConfigSecrets(config: Config, resolver: ReferenceResolver): Promise<Config> {
+  const problems: string[] = [];
+  const next: Config = {
+    ...config,
+    secrets: { ...config.secrets },
+    database: { ...config.database },
+    redis: { ...config.redis },
+    audit: { ...config.audit, ship: { ...config.audit.ship } },
+  };
+  for (const [name, reference] of Object.entries(config.references) as [VariableName, string][]) {
+    let value: string;
+    try {
+      value = await resolver.resolve(reference);
+    } catch (err) {
+      problems.push(`${name}: ${err instanceof Error ? err.message : "cannot resolve"}`);
+      continue;
+    }
+    const parsed = VARIABLES[name].schema.safeParse(value);
+    if (!parsed.success) {
+      problems.push(`${name}: invalid value from ${reference.split("#")[0]}`);
+      continue;
+    }
+    switch (name) {
+      case "SECRET_KEY": {
+        const problem = secretKeyProblem(value);
+        if (problem && config.production)
+          problems.push(`SECRET_KEY (from ${reference.split("#")[0]}) ${problem}`);
+        next.secrets.secretKey = value;
+        break;
+      }
+      case "ENCLAVE_KEK":
+        next.secrets.kek = Buffer.from(value, "base64");
+        break;
+      case "ENCLAVE_KEK_PREVIOUS":
+        next.secrets.previousKek = Buffer.from(value, "base64");
+        break;
+      case "DATABASE_URL":
+        next.database.url = value;
+        break;
+      case "REDIS_URL":
+        next.redis.url = value;
+        break;
+      case "AUDIT_SHIP_HTTP_AUTHORIZATION":
+        next.audit.ship.httpAuthorization = value;
+        break;
+      case "VAULT_TOKEN":
+        problems.push("VAULT_TOKEN cannot itself come from Vault");
+        break;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return next;
 }

@@ -36,3 +36,5 @@ export * from "./crypto/kek.ts";
 export * from "./crypto/envelope.ts";
 export * from "./net/address-policy.ts";
 export * from "./net/guarded-fetch.ts";
+export * from "./secrets/vault-client.ts";
+export * from "./secrets/resolver.ts";

@@ -43,9 +43,11 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-function readConfig(): Config {
+/** Parses the environment and fetches any `vault:` references; exits with the problems if invalid. */
+async function readConfig(): Promise<Config> {
   try {
-    return loadConfig();
+    const { withResolvedSecrets } = await import("../secrets.ts");
+    return (await withResolvedSecrets(loadConfig())).config;
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -53,14 +55,14 @@ function readConfig(): Config {
 }
 
 async function run(command: ProcessKind): Promise<void> {
-  const config = readConfig();
+  const config = await readConfig();
   // Loaded here, not at the top, so `version` and usage errors answer instantly.
   const { runProcess } = await import("../server.ts");
   await runProcess(command, config);
 }
 
 async function migrate(): Promise<void> {
-  const config = readConfig();
+  const config = await readConfig();
   const { migrateDatabase, openDatabase } = await import("@enclave/db");
   const database = await openDatabase({
     url: config.database.url,
@@ -79,7 +81,7 @@ async function migrate(): Promise<void> {
 async function audit(args: string[]): Promise<void> {
   const [sub, ...flags] = args;
   if (sub !== "verify" && sub !== "checkpoint" && sub !== "public-key") fail(USAGE, EXIT_USAGE);
-  const config = readConfig();
+  const config = await readConfig();
   const core = await import("@enclave/core");
   const settings = core.auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin);
   if (sub === "public-key") {
@@ -133,7 +135,7 @@ async function audit(args: string[]): Promise<void> {
 
 async function keys(args: string[]): Promise<void> {
   if (args.length !== 1 || args[0] !== "rotate") fail(USAGE, EXIT_USAGE);
-  const config = readConfig();
+  const config = await readConfig();
   if (!config.secrets.previousKek)
     fail("set ENCLAVE_KEK_PREVIOUS to the key being rotated out (and ENCLAVE_KEK to the new one)");
   const core = await import("@enclave/core");

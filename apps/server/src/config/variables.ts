@@ -110,6 +110,41 @@ export const VARIABLES = {
     description:
       "The KEK being rotated out: still unwraps until `enclave keys rotate` has rewrapped every data key.",
   },
+  VAULT_ADDR: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description:
+      "HashiCorp Vault address. Secret variables may then hold references like `vault:secret/data/enclave/app#secret_key` (KV v2).",
+  },
+  VAULT_NAMESPACE: {
+    schema: z.string().min(1).optional(),
+    description: "Vault Enterprise namespace header.",
+  },
+  VAULT_TOKEN: {
+    schema: z.string().min(1).optional(),
+    secret: true,
+    description:
+      "Vault token (e.g. one written by Vault Agent: use `VAULT_TOKEN_FILE`). Alternative to AppRole.",
+  },
+  VAULT_ROLE_ID_FILE: {
+    schema: z.string().min(1).optional(),
+    description: "File holding the AppRole role_id.",
+  },
+  VAULT_SECRET_ID_FILE: {
+    schema: z.string().min(1).optional(),
+    description: "File holding the AppRole secret_id.",
+  },
+  SECRET_CACHE_SECONDS: {
+    schema: int(1, 86_400).default(300),
+    default: "300",
+    description:
+      "How long a value fetched from a secret store is used before it is fetched again (rotation).",
+  },
+  SECRET_GRACE_SECONDS: {
+    schema: int(0, 7 * 86_400).default(3600),
+    default: "3600",
+    description:
+      "How long the last good value is served while the secret store is unreachable (with an alert).",
+  },
   TRUSTED_PROXIES: {
     schema: z
       .string()

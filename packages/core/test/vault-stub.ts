@@ -1,0 +1,108 @@
+// A stand-in for HashiCorp Vault, written from its published HTTP API (no Vault binary is
+// available here): AppRole login, token lookup/renew-self, KV v2 reads with versions, policies
+// as allowed path prefixes, and the namespace header.
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+interface Token {
+  policies: string[];
+  expiresAt: number;
+  renewable: boolean;
+}
+
+export class VaultStub {
+  readonly tokens = new Map<string, Token>();
+  readonly kv = new Map<string, Record<string, unknown>[]>(); // "mount/path" → versions (1-based)
+  roleId = "role-123";
+  secretId = "secret-456";
+  namespace: string | undefined;
+  leaseSeconds = 3600;
+  renewals = 0;
+  logins = 0;
+  renewAllowed = true;
+  now: () => number = () => Date.now();
+  private server: Server | undefined;
+  url = "";
+
+  put(mountPath: string, data: Record<string, unknown>): void {
+    const versions = this.kv.get(mountPath) ?? [];
+    versions.push(data);
+    this.kv.set(mountPath, versions);
+  }
+
+  issueToken(policies: string[], renewable = true): string {
+    const token = `hvs.${randomBytes(12).toString("hex")}`;
+    this.tokens.set(token, { policies, expiresAt: this.now() + this.leaseSeconds * 1000, renewable });
+    return token;
+  }
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (d: Buffer) => (raw += d.toString()));
+      req.on("end", () => {
+        const send = (status: number, body: unknown) =>
+          res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+        if (this.namespace && req.headers["x-vault-namespace"] !== this.namespace)
+          return send(403, { errors: ["permission denied"] });
+        const url = new URL(req.url ?? "/", "http://vault");
+        const path = url.pathname.replace(/^\/v1\//, "");
+        if (req.method === "POST" && path === "auth/approle/login") {
+          const body = JSON.parse(raw || "{}") as { role_id?: string; secret_id?: string };
+          if (body.role_id !== this.roleId || body.secret_id !== this.secretId)
+            return send(400, { errors: ["invalid role or secret ID"] });
+          this.logins++;
+          const token = this.issueToken(["secret/data/enclave/"]);
+          return send(200, {
+            auth: {
+              client_token: token,
+              lease_duration: this.leaseSeconds,
+              renewable: true,
+              policies: ["enclave"],
+            },
+          });
+        }
+        const tokenId = String(req.headers["x-vault-token"] ?? "");
+        const token = this.tokens.get(tokenId);
+        if (!token || token.expiresAt <= this.now()) return send(403, { errors: ["permission denied"] });
+        if (req.method === "GET" && path === "auth/token/lookup-self") {
+          return send(200, {
+            data: { ttl: Math.floor((token.expiresAt - this.now()) / 1000), renewable: token.renewable },
+          });
+        }
+        if (req.method === "POST" && path === "auth/token/renew-self") {
+          if (!this.renewAllowed || !token.renewable) return send(403, { errors: ["permission denied"] });
+          this.renewals++;
+          token.expiresAt = this.now() + this.leaseSeconds * 1000;
+          return send(200, {
+            auth: { client_token: tokenId, lease_duration: this.leaseSeconds, renewable: true },
+          });
+        }
+        const m = /^([^/]+)\/data\/(.+)$/.exec(path);
+        if (req.method === "GET" && m) {
+          if (!token.policies.some((p) => path.startsWith(p)))
+            return send(403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
+          const versions = this.kv.get(`${m[1]}/${m[2]}`);
+          if (!versions) return send(404, { errors: [] });
+          const v = Number(url.searchParams.get("version") ?? versions.length);
+          const data = versions[v - 1];
+          if (!data) return send(404, { errors: [] });
+          return send(200, { data: { data, metadata: { version: v } } });
+        }
+        send(404, { errors: [] });
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => this.server?.close(() => r()));
+    this.server?.closeAllConnections();
+  }
+
+  port(): number {
+    return Number(new URL(this.url).port);
+  }
+}
