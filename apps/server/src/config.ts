@@ -26,6 +26,8 @@ export interface Config {
   secrets: {
     secretKey: string;
     secretKeySource: "env" | "file" | "generated";
+    /** Older SECRET_KEY still accepted for verifying sessions during a rotation. */
+    previousSecretKey: string | undefined;
     /** 32-byte key-encryption key, and the one being rotated out. */
     kek: Buffer;
     previousKek: Buffer | undefined;
@@ -204,6 +206,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     secrets: {
       secretKey,
       secretKeySource,
+      previousSecretKey: v.SECRET_KEY_PREVIOUS,
       kek: Buffer.from(kek, "base64"),
       previousKek: v.ENCLAVE_KEK_PREVIOUS ? Buffer.from(v.ENCLAVE_KEK_PREVIOUS, "base64") : undefined,
     },
@@ -281,6 +284,9 @@ export async function resolveConfigSecrets(config: Config, resolver: ReferenceRe
         next.secrets.secretKey = value;
         break;
       }
+      case "SECRET_KEY_PREVIOUS":
+        next.secrets.previousSecretKey = value;
+        break;
       case "ENCLAVE_KEK":
         next.secrets.kek = Buffer.from(value, "base64");
         break;

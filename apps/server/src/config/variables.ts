@@ -145,6 +145,12 @@ export const VARIABLES = {
     description:
       "How long the last good value is served while the secret store is unreachable (with an alert).",
   },
+  SECRET_KEY_PREVIOUS: {
+    schema: z.string().optional(),
+    secret: true,
+    description:
+      "The SECRET_KEY being rotated out: sessions signed with it (their `kid`) stay valid until they expire. Remove it after SESSION_ABSOLUTE_HOURS.",
+  },
   TRUSTED_PROXIES: {
     schema: z
       .string()

@@ -131,6 +131,7 @@ export function identitySettings(config: Config): IdentitySettings {
   const defaults = defaultIdentitySettings(config.secrets.secretKey);
   return {
     ...defaults,
+    previousRootSecrets: config.secrets.previousSecretKey ? [config.secrets.previousSecretKey] : [],
     session: {
       ...defaults.session,
       idleMinutes: config.identity.sessionIdleMinutes,

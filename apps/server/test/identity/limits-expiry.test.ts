@@ -77,3 +77,30 @@ describe("rate limits, unlock and session expiry", () => {
     expect((await old.get("/console/api/account")).statusCode).toBe(401);
   });
 });
+
+describe("SECRET_KEY rotation", () => {
+  it("sessions signed with the previous key stay valid while SECRET_KEY_PREVIOUS is set, and end without it", async () => {
+    const oldKey = "old-root-secret-Zq8Vt3LzP0wXr7NdKs2YbHf5JmC9gAeU4";
+    const newKey = "new-root-secret-Rj2Hf9LmQ4zT7wXc1VbN6pKs3GdYe8Ua0";
+    const before = await createTestApp({ env: { SECRET_KEY: oldKey } });
+    const { owner } = await setupOwner(before);
+    const cookie = owner.cookies.get("enclave_session")!;
+    await before.app.close();
+    const rotated = await createTestApp({
+      database: before.database,
+      env: { SECRET_KEY: newKey, SECRET_KEY_PREVIOUS: oldKey },
+    });
+    const c = new ConsoleClient(rotated.app);
+    c.cookies.set("enclave_session", cookie);
+    expect((await c.get("/console/api/account")).statusCode).toBe(200);
+    await rotated.app.close();
+    const after = await createTestApp({ database: before.database, env: { SECRET_KEY: newKey } });
+    try {
+      const d = new ConsoleClient(after.app);
+      d.cookies.set("enclave_session", cookie);
+      expect((await d.get("/console/api/account")).statusCode).toBe(401);
+    } finally {
+      await after.close();
+    }
+  });
+});

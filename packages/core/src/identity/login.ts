@@ -87,7 +87,7 @@ export async function login(ctx: Ctx, input: { email: string; password: string }
         details: { next: "mfa", ip },
       });
       const challengeToken = await signToken(
-        sessionKeyring(settings.rootSecret),
+        sessionKeyring(settings.rootSecret, settings.previousRootSecrets),
         "mfa",
         { sid: challenge!.id, sub: account.id },
         settings.mfa.challengeMinutes * 60,
@@ -107,7 +107,11 @@ export async function loginWithSecondFactor(
   input: { challengeToken: string; code?: string; recoveryCode?: string },
 ): Promise<{ session: IssuedSession; accountId: string }> {
   const settings = identitySettingsOf(ctx);
-  const verified = await verifyToken(sessionKeyring(settings.rootSecret), "mfa", input.challengeToken);
+  const verified = await verifyToken(
+    sessionKeyring(settings.rootSecret, settings.previousRootSecrets),
+    "mfa",
+    input.challengeToken,
+  );
   if (!verified) throw new AppError("unauthorized", "the sign-in attempt expired: start again");
   const now = new Date();
   const [challenge] = await ctx.db

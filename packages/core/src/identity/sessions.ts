@@ -48,7 +48,7 @@ async function issueToken(ctx: Ctx, sessionId: string, accountId: string, expire
     Math.floor((expiresAt.getTime() - Date.now()) / 1000),
   );
   return signToken(
-    sessionKeyring(settings.rootSecret),
+    sessionKeyring(settings.rootSecret, settings.previousRootSecrets),
     "session",
     { sid: sessionId, sub: accountId },
     Math.max(ttl, 1),
@@ -70,7 +70,11 @@ export interface AuthenticatedSession {
  */
 export async function authenticateSession(ctx: Ctx, token: string): Promise<AuthenticatedSession | null> {
   const settings = identitySettingsOf(ctx);
-  const verified = await verifyToken(sessionKeyring(settings.rootSecret), "session", token);
+  const verified = await verifyToken(
+    sessionKeyring(settings.rootSecret, settings.previousRootSecrets),
+    "session",
+    token,
+  );
   if (!verified) return null;
   const now = new Date();
   const [row] = await ctx.db

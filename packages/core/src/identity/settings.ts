@@ -2,6 +2,8 @@
 export interface IdentitySettings {
   /** The root SECRET_KEY; purpose keys are derived from it with `deriveKey`. */
   rootSecret: string;
+  /** Root secrets being rotated out: tokens they signed still verify until they expire. */
+  previousRootSecrets: string[];
   session: {
     /** A session unused this long ends. */
     idleMinutes: number;
@@ -28,6 +30,7 @@ export interface IdentitySettings {
 export function defaultIdentitySettings(rootSecret: string): IdentitySettings {
   return {
     rootSecret,
+    previousRootSecrets: [],
     session: { idleMinutes: 30, absoluteHours: 12, tokenMinutes: 15 },
     lockout: {
       maxFailures: 5,
