@@ -7,7 +7,7 @@ import { SECRET_VARIABLES, VARIABLES, type VariableName } from "./config/variabl
 import { secretKeyProblem } from "./config/secret-strength.ts";
 
 /** Secret variables whose value is a secret-store reference, resolved after parsing. */
-export const REFERENCE = /^vault:/;
+export const REFERENCE = /^(vault|aws-sm):/;
 
 export interface Config {
   production: boolean;
@@ -62,6 +62,7 @@ export interface Config {
     roleIdFile: string | undefined;
     secretIdFile: string | undefined;
   };
+  aws: { region: string | undefined; secretsEndpoint: string | undefined };
   secretCache: { ttlSeconds: number; graceSeconds: number };
   /** Secret variables given as references (`vault:…`), still to be resolved by resolveConfigSecrets. */
   references: Partial<Record<VariableName, string>>;
@@ -123,8 +124,16 @@ function resolveEnv(
       delete values[name];
     }
   }
-  if (Object.keys(references).length > 0 && !values.VAULT_ADDR) {
-    problems.push(`${Object.keys(references).join(", ")} refer to Vault but VAULT_ADDR is not set`);
+  const toVault = Object.entries(references)
+    .filter(([, r]) => r.startsWith("vault:"))
+    .map(([n]) => n);
+  if (toVault.length > 0 && !values.VAULT_ADDR)
+    problems.push(`${toVault.join(", ")} refer to Vault but VAULT_ADDR is not set`);
+  const toAws = Object.entries(references)
+    .filter(([, r]) => r.startsWith("aws-sm:"))
+    .map(([n]) => n);
+  if (toAws.length > 0 && !values.AWS_REGION) {
+    problems.push(`${toAws.join(", ")} refer to AWS Secrets Manager but AWS_REGION is not set`);
   }
   return { values, fromFile, references };
 }
@@ -218,6 +227,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       roleIdFile: v.VAULT_ROLE_ID_FILE,
       secretIdFile: v.VAULT_SECRET_ID_FILE,
     },
+    aws: { region: v.AWS_REGION, secretsEndpoint: v.AWS_SECRETS_ENDPOINT },
     secretCache: { ttlSeconds: v.SECRET_CACHE_SECONDS, graceSeconds: v.SECRET_GRACE_SECONDS },
     references,
     audit: {

@@ -1,7 +1,7 @@
-import { createGuardedFetch, SecretResolver, VaultClient, type Log } from "@enclave/core";
+import { AwsSecretsManager, createGuardedFetch, SecretResolver, VaultClient, type Log } from "@enclave/core";
 import { ConfigError, resolveConfigSecrets, type Config } from "./config.ts";
 
-/** The secret resolver this deployment's configuration asks for (Vault when VAULT_ADDR is set). */
+/** The secret resolver this configuration asks for: Vault with VAULT_ADDR, AWS with AWS_REGION. */
 export function openSecretResolver(config: Config, log?: Log): SecretResolver {
   let vault: VaultClient | undefined;
   if (config.vault.address) {
@@ -20,8 +20,12 @@ export function openSecretResolver(config: Config, log?: Log): SecretResolver {
       fetch: createGuardedFetch({ allowlist: [host, ...config.outboundAllowlist] }),
     });
   }
+  const aws = config.aws.region
+    ? new AwsSecretsManager({ region: config.aws.region, endpoint: config.aws.secretsEndpoint })
+    : undefined;
   return new SecretResolver({
     vault,
+    aws,
     ttlMs: config.secretCache.ttlSeconds * 1000,
     graceMs: config.secretCache.graceSeconds * 1000,
     onAlert: ({ reference, error }) =>

@@ -38,3 +38,4 @@ export * from "./net/address-policy.ts";
 export * from "./net/guarded-fetch.ts";
 export * from "./secrets/vault-client.ts";
 export * from "./secrets/resolver.ts";
+export * from "./secrets/aws-secrets-manager.ts";

@@ -133,6 +133,18 @@ export const VARIABLES = {
     schema: z.string().min(1).optional(),
     description: "File holding the AppRole secret_id.",
   },
+  AWS_REGION: {
+    schema: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-west-1")
+      .optional(),
+    description:
+      "Enables `aws-sm:<secret id>#<json key>` references (AWS Secrets Manager); credentials come from the standard AWS chain (IAM role, env).",
+  },
+  AWS_SECRETS_ENDPOINT: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    description: "Secrets Manager endpoint override (VPC endpoint).",
+  },
   SECRET_CACHE_SECONDS: {
     schema: int(1, 86_400).default(300),
     default: "300",

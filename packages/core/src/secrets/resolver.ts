@@ -1,19 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { AppError } from "../errors/app-error.ts";
 import type { VaultClient } from "./vault-client.ts";
+import type { AwsSecretsManager } from "./aws-secrets-manager.ts";
 
 /**
  * Secret references can stand wherever a credential is configured:
  *   `vault:<mount>/data/<path>#<key>[?version=N]`  KV v2 in HashiCorp Vault
+ *   `aws-sm:<secret id or ARN>[#<json key>]`         AWS Secrets Manager
  *   `file:/run/secrets/name`                        a mounted file (Docker / K8s secrets)
  *   anything else                                   the literal value
  */
 export function isSecretReference(value: string): boolean {
-  return /^(vault|file):/.test(value);
+  return /^(vault|aws-sm|file):/.test(value);
 }
 
 export interface SecretResolverOptions {
   vault?: VaultClient | undefined;
+  aws?: AwsSecretsManager | undefined;
   /** How long a fetched value is used before it is fetched again. */
   ttlMs?: number;
   /** How long the last good value keeps being served while its provider is down. */
@@ -73,8 +76,15 @@ export class SecretResolver {
   }
 
   private async fetch(reference: string): Promise<string> {
-    if (reference.startsWith("file:"))
+    if (reference.startsWith("file:")) {
       return (await readFile(reference.slice(5), "utf8")).replace(/\r?\n$/, "");
+    }
+    if (reference.startsWith("aws-sm:")) {
+      if (!this.opts.aws)
+        throw new AppError("validation_failed", "an aws-sm: reference is configured but AWS_REGION is not");
+      const [id, key] = reference.slice(7).split("#", 2) as [string, string | undefined];
+      return this.opts.aws.read(id, key);
+    }
     const m = /^vault:([^/]+)\/data\/([^#?]+)#([^?]+)(?:\?version=(\d+))?$/.exec(reference);
     if (!m)
       throw new AppError(
