@@ -104,3 +104,39 @@ describe("SECRET_KEY rotation", () => {
     }
   });
 });
+
+describe("SECRET_KEY rotation and MFA", () => {
+  it("TOTP secrets and recovery codes keep working while SECRET_KEY_PREVIOUS is set", async () => {
+    const { totpCode, totpStep } = await import("@enclave/core");
+    const oldKey = "old-root-secret-Zq8Vt3LzP0wXr7NdKs2YbHf5JmC9gAeU4";
+    const newKey = "new-root-secret-Rj2Hf9LmQ4zT7wXc1VbN6pKs3GdYe8Ua0";
+    const before = await createTestApp({ env: { SECRET_KEY: oldKey } });
+    const { owner } = await setupOwner(before);
+    const { secret } = (await owner.post("/console/api/account/mfa/totp")).json() as { secret: string };
+    const { recoveryCodes } = (
+      await owner.post("/console/api/account/mfa/totp/confirm", {
+        code: totpCode(secret, totpStep(Date.now())),
+      })
+    ).json() as { recoveryCodes: string[] };
+    await before.app.close();
+    const rotated = await createTestApp({
+      database: before.database,
+      env: { SECRET_KEY: newKey, SECRET_KEY_PREVIOUS: oldKey },
+    });
+    try {
+      const a = new ConsoleClient(rotated.app);
+      expect((await a.login(OWNER.email, OWNER.password)).json()).toEqual({ mfaRequired: true });
+      expect(
+        (await a.post("/console/api/login/mfa", { code: totpCode(secret, totpStep(Date.now()) + 1) }))
+          .statusCode,
+      ).toBe(200);
+      const b = new ConsoleClient(rotated.app);
+      await b.login(OWNER.email, OWNER.password);
+      expect((await b.post("/console/api/login/mfa", { recoveryCode: recoveryCodes[0] })).statusCode).toBe(
+        200,
+      );
+    } finally {
+      await rotated.close();
+    }
+  });
+});
