@@ -158,3 +158,44 @@ describe("permission denials", () => {
     }
   });
 });
+
+describe("`enclave audit verify` against the file sink", () => {
+  it("compares the database with the newest checkpoint shipped to AUDIT_SHIP_FILE_DIR", async () => {
+    const { FileSink } = await import("../src/audit-sinks/file-sink.ts");
+    const { shipBatch } = await import("@enclave/core");
+    const dataDir = await mkdtemp(join(tmpdir(), "enclave-audit-ship-"));
+    const shipDir = join(dataDir, "siem");
+    const settings = auditSettingsFromSecret(TEST_SECRET_KEY, "enclave.local/audit");
+    const db = await openPglite({ dataDir: join(dataDir, "pg") });
+    await migrateDatabase(db);
+    const ctx = systemCtx({ db: db.db, log: pino({ level: "silent" }), services: {} }, "test", "req");
+    for (let i = 0; i < 6; i++)
+      await withTransaction(ctx, (tx, c) => emitAudit(tx, c, { action: "test.event", details: { i } }));
+    await createCheckpoint(db.db, settings);
+    const sink = new FileSink(shipDir, 1_000_000);
+    while ((await shipBatch(db.db, sink)) > 0);
+    await sink.close();
+    await db.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.delete(auditEvents).where(gte(auditEvents.seq, 4));
+      await tx.delete(auditCheckpoints);
+      const [last] = await tx.select().from(auditEvents).where(eq(auditEvents.seq, 3));
+      await tx.update(auditChainHead).set({ nextSeq: 4, lastHash: last!.leafHash });
+    });
+    await db.close();
+    const res = spawnSync(process.execPath, ["apps/server/src/cli/main.ts", "audit", "verify"], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        ENCLAVE_DATA_DIR: dataDir,
+        SECRET_KEY: TEST_SECRET_KEY,
+        AUDIT_SHIP_FILE_DIR: shipDir,
+      },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(res.stderr).toContain("comparing with the newest checkpoint shipped to");
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain("AUDIT TRAIL TAMPERED: first bad seq 4");
+  });
+});

@@ -14,7 +14,8 @@ Commands:
   worker     background worker only
   migrate    apply pending database migrations and exit
   audit verify [--from-checkpoint FILE] [--json]
-             verify the audit trail's hash chain and signed checkpoints;
+             verify the audit trail's hash chain and signed checkpoints (and the newest
+             checkpoint shipped to AUDIT_SHIP_FILE_DIR when no FILE is given);
              exits 1 and names the first bad seq if it was tampered with
   audit checkpoint
              sign a checkpoint over the audit events now, and print it
@@ -108,7 +109,16 @@ async function audit(args: string[]): Promise<void> {
       process.stdout.write(cp ? cp.note : "no new audit events since the last checkpoint\n");
       return;
     }
-    const external = checkpointFile ? readFileSync(checkpointFile, "utf8") : undefined;
+    let external = checkpointFile ? readFileSync(checkpointFile, "utf8") : undefined;
+    if (external === undefined && config.audit.ship.fileDir) {
+      // Default: the newest checkpoint this deployment shipped to its file sink.
+      const { newestShippedCheckpoint } = await import("../audit-sinks/shipped-checkpoint.ts");
+      external = (await newestShippedCheckpoint(config.audit.ship.fileDir)) ?? undefined;
+      if (external)
+        process.stderr.write(
+          `comparing with the newest checkpoint shipped to ${config.audit.ship.fileDir}\n`,
+        );
+    }
     const { createLogger } = await import("../http/logger.ts");
     const ctx = core.systemCtx(
       { db: database.db, log: createLogger("warn"), services: {} },
