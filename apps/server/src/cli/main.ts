@@ -24,6 +24,8 @@ Commands:
   keys rotate
              rewrap every workspace data key under ENCLAVE_KEK (the new KEK), with
              ENCLAVE_KEK_PREVIOUS (the old one) still set; online, no downtime
+  doctor     check this deployment's security settings and database grants;
+             exits 1 when something is wrong
   version    print the version
   config-docs [--write FILE | --check FILE]
              print the configuration reference (or update / check it in FILE)
@@ -182,6 +184,26 @@ async function keys(args: string[]): Promise<void> {
   }
 }
 
+async function doctor(): Promise<void> {
+  const config = await readConfig();
+  const { openDatabase } = await import("@enclave/db");
+  const { runDoctor } = await import("./doctor.ts");
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolMax: 2,
+    caFile: config.database.caFile,
+  });
+  try {
+    const findings = await runDoctor(config, database);
+    for (const x of findings)
+      process.stdout.write(`${x.level.toUpperCase().padEnd(5)} ${x.check}: ${x.message}\n`);
+    if (findings.some((x) => x.level === "error")) process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -196,6 +218,8 @@ async function main(argv: string[]): Promise<void> {
       return audit(rest);
     case "keys":
       return keys(rest);
+    case "doctor":
+      return doctor();
     case "version":
     case "--version":
       process.stdout.write(`${version()}\n`);

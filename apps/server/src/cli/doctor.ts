@@ -1,0 +1,107 @@
+import { sql } from "drizzle-orm";
+import { migrationStatus, queryRows, type DatabaseHandle } from "@enclave/db";
+import type { Config } from "../config.ts";
+
+export interface Finding {
+  level: "ok" | "warn" | "error";
+  check: string;
+  message: string;
+}
+
+const TRIGGERS = [
+  "audit_events_no_update_delete",
+  "audit_events_no_truncate",
+  "audit_checkpoints_no_update_delete",
+  "audit_checkpoints_no_truncate",
+];
+
+/**
+ * Security self-check of a deployment: settings that weaken it, and database facts that would
+ * let the application role rewrite history. `error` findings make `enclave doctor` exit 1.
+ */
+export async function runDoctor(config: Config, database: DatabaseHandle): Promise<Finding[]> {
+  const f: Finding[] = [];
+  const add = (level: Finding["level"], check: string, message: string) => f.push({ level, check, message });
+
+  for (const w of config.warnings) add("warn", "config", w);
+  if (config.production) {
+    if (!config.database.url)
+      add("warn", "database", "production is running on the embedded PGlite database");
+    if (!config.server.publicUrl?.startsWith("https://"))
+      add("error", "tls", "PUBLIC_URL is not https:// — cookies would travel without Secure");
+  }
+  if (config.server.host === "0.0.0.0" && config.server.trustedProxies.length === 0) {
+    add(
+      "warn",
+      "network",
+      "listening on all interfaces with no TRUSTED_PROXIES: put Enclave behind a TLS proxy",
+    );
+  }
+  const { ship } = config.audit;
+  if (!ship.fileDir && !ship.syslogUrl && !ship.httpUrl) {
+    add(
+      "warn",
+      "audit.shipping",
+      "no audit sink configured: the trail and its checkpoints exist only in this database",
+    );
+  } else add("ok", "audit.shipping", "audit events and checkpoints are shipped off the database");
+  if (config.secrets.previousSecretKey)
+    add("warn", "secrets", "SECRET_KEY_PREVIOUS is still set: remove it once old sessions have expired");
+  if (config.secrets.previousKek)
+    add("warn", "secrets", "ENCLAVE_KEK_PREVIOUS is still set: run `enclave keys rotate`, then remove it");
+
+  const status = await migrationStatus(database);
+  if (status.current) add("ok", "migrations", `database schema is current (${status.applied} migrations)`);
+  else
+    add(
+      "error",
+      "migrations",
+      `${status.expected - status.applied} migration(s) pending: run \`enclave migrate\``,
+    );
+
+  const triggers = await queryRows<{ tgname: string; tgenabled: string }>(
+    database.db,
+    sql`select tgname, tgenabled from pg_trigger where tgname in (${sql.join(
+      TRIGGERS.map((t) => sql`${t}`),
+      sql`, `,
+    )})`,
+  );
+  for (const name of TRIGGERS) {
+    const t = triggers.find((r) => r.tgname === name);
+    if (!t) add("error", "audit.worm", `trigger ${name} is missing: the audit trail can be rewritten`);
+    else if (t.tgenabled === "D") add("error", "audit.worm", `trigger ${name} is disabled`);
+  }
+  if (triggers.length === TRIGGERS.length && triggers.every((t) => t.tgenabled !== "D")) {
+    add("ok", "audit.worm", "append-only triggers are in place");
+  }
+
+  if (database.kind === "postgres") {
+    const [role] = await queryRows<{
+      superuser: boolean;
+      owns_audit: boolean;
+      can_update: boolean;
+      can_delete: boolean;
+    }>(
+      database.db,
+      sql`select (select rolsuper from pg_roles where rolname = current_user) as superuser,
+                 (select tableowner = current_user from pg_tables where tablename = 'audit_events') as owns_audit,
+                 has_table_privilege(current_user, 'audit_events', 'UPDATE') as can_update,
+                 has_table_privilege(current_user, 'audit_events', 'DELETE') as can_delete`,
+    );
+    if (role?.superuser)
+      add("warn", "database.role", "the runtime role is a superuser: it could disable the audit triggers");
+    if (role?.owns_audit)
+      add("warn", "database.role", "the runtime role owns audit_events: use a separate migration role");
+    if (role?.can_update || role?.can_delete) {
+      add(
+        "warn",
+        "database.role",
+        "the runtime role holds UPDATE/DELETE on audit_events: apply docs/operations/database.md grants",
+      );
+    }
+    if (role && !role.superuser && !role.owns_audit && !role.can_update && !role.can_delete) {
+      add("ok", "database.role", "the runtime role can only append to the audit trail");
+    }
+  }
+  return f;
+}
