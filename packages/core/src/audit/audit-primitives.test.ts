@@ -76,3 +76,41 @@ describe("signed checkpoint notes", () => {
     expect(openCheckpoint("garbage", signer.publicKey, signer.name)).toBeNull();
   });
 });
+
+describe("audit record canonical form", () => {
+  it("the fast serializer equals RFC 8785 of the generic record, including nulls and unicode", async () => {
+    const { canonicalRecord, hashedRecord } = await import("./chain.ts");
+    const rows = [
+      {
+        details: {},
+        ip: null,
+        userAgent: null,
+        actorId: null,
+        workspaceId: null,
+        targetType: null,
+        targetId: null,
+        requestId: null,
+      },
+      {
+        details: { z: [1, "二", { b: null, a: true }], "€": 0.5 },
+        ip: "::1",
+        userAgent: 'ua "quoted"\n',
+        actorId: "a",
+        workspaceId: "w",
+        targetType: "t",
+        targetId: "i",
+        requestId: "r",
+      },
+    ].map((extra, seq) => ({
+      id: `0190a000-0000-7000-8000-00000000000${seq}`,
+      seq,
+      createdAt: new Date(1_700_000_000_123 + seq),
+      actorType: "user" as const,
+      action: "x.y",
+      outcome: "success" as const,
+      prevHash: "0".repeat(64),
+      ...extra,
+    }));
+    for (const row of rows) expect(canonicalRecord(row)).toBe(canonicalJson(hashedRecord(row)));
+  });
+});
