@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "../config.ts";
 import type { ProcessKind } from "../server.ts";
+import type { DatabaseHandle } from "@enclave/db";
 import { configReference } from "../config/variables.ts";
 import { syncConfigDocs } from "../config/docs.ts";
 
@@ -57,6 +58,25 @@ async function readConfig(): Promise<Config> {
   }
 }
 
+/** Opens the configured database for a one-shot command, and closes it however the command ends. */
+async function withCliDatabase(
+  config: Config,
+  fn: (database: DatabaseHandle) => Promise<void>,
+): Promise<void> {
+  const { openDatabase } = await import("@enclave/db");
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.dataDir,
+    poolMax: 2,
+    caFile: config.database.caFile,
+  });
+  try {
+    await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
 async function run(command: ProcessKind): Promise<void> {
   const config = await readConfig();
   // Loaded here, not at the top, so `version` and usage errors answer instantly.
@@ -66,19 +86,11 @@ async function run(command: ProcessKind): Promise<void> {
 
 async function migrate(): Promise<void> {
   const config = await readConfig();
-  const { migrateDatabase, openDatabase } = await import("@enclave/db");
-  const database = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolMax: 2,
-    caFile: config.database.caFile,
-  });
-  try {
+  const { migrateDatabase } = await import("@enclave/db");
+  await withCliDatabase(config, async (database) => {
     const { applied } = await migrateDatabase(database);
     process.stdout.write(applied > 0 ? `applied ${applied} migration(s)\n` : "database is up to date\n");
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 async function audit(args: string[]): Promise<void> {
@@ -98,14 +110,7 @@ async function audit(args: string[]): Promise<void> {
     else if (flags[i] === "--json") json = true;
     else fail(`unknown option ${flags[i]}\n\n${USAGE}`, EXIT_USAGE);
   }
-  const { openDatabase } = await import("@enclave/db");
-  const database = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolMax: 2,
-    caFile: config.database.caFile,
-  });
-  try {
+  await withCliDatabase(config, async (database) => {
     if (sub === "checkpoint") {
       const cp = await core.createCheckpoint(database.db, settings);
       process.stdout.write(cp ? cp.note : "no new audit events since the last checkpoint\n");
@@ -140,28 +145,20 @@ async function audit(args: string[]): Promise<void> {
       for (const p of report.problems) process.stdout.write(`  seq ${p.seq}: ${p.kind} — ${p.detail}\n`);
     }
     if (!report.ok) process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 async function keys(args: string[]): Promise<void> {
   if (args.length !== 1 || args[0] !== "rotate") fail(USAGE, EXIT_USAGE);
   const config = await readConfig();
-  if (!config.secrets.previousKek)
+  const previousKek = config.secrets.previousKek;
+  if (!previousKek)
     fail("set ENCLAVE_KEK_PREVIOUS to the key being rotated out (and ENCLAVE_KEK to the new one)");
   const core = await import("@enclave/core");
-  const { openDatabase } = await import("@enclave/db");
-  const database = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolMax: 2,
-    caFile: config.database.caFile,
-  });
-  try {
+  await withCliDatabase(config, async (database) => {
     const ring = {
       current: new core.LocalKek(config.secrets.kek),
-      previous: [new core.LocalKek(config.secrets.previousKek)],
+      previous: [new core.LocalKek(previousKek)],
     };
     const rewrapped = await new core.Envelope(database.db, ring).rewrapAll();
     const { createLogger } = await import("../http/logger.ts");
@@ -179,29 +176,18 @@ async function keys(args: string[]): Promise<void> {
     process.stdout.write(
       `rewrapped ${rewrapped} data key(s) under ${ring.current.id}; ENCLAVE_KEK_PREVIOUS can now be removed\n`,
     );
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 async function doctor(): Promise<void> {
   const config = await readConfig();
-  const { openDatabase } = await import("@enclave/db");
   const { runDoctor } = await import("./doctor.ts");
-  const database = await openDatabase({
-    url: config.database.url,
-    dataDir: config.dataDir,
-    poolMax: 2,
-    caFile: config.database.caFile,
-  });
-  try {
+  await withCliDatabase(config, async (database) => {
     const findings = await runDoctor(config, database);
     for (const x of findings)
       process.stdout.write(`${x.level.toUpperCase().padEnd(5)} ${x.check}: ${x.message}\n`);
     if (findings.some((x) => x.level === "error")) process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
