@@ -43,10 +43,14 @@ export function accountRoutes() {
     app.post("/console/api/account/mfa/totp", { config: self }, async (request) =>
       startTotpEnrolment(request.ctx),
     );
-    app.post("/console/api/account/mfa/totp/confirm", { config: self }, async (request) => {
-      const { code } = TotpConfirmInput.parse(request.body);
-      return confirmTotpEnrolment(request.ctx, code);
-    });
+    app.post(
+      "/console/api/account/mfa/totp/confirm",
+      { config: { ...self, rateLimit: AUTH_RATE_LIMIT } },
+      async (request) => {
+        const { code } = TotpConfirmInput.parse(request.body);
+        return confirmTotpEnrolment(request.ctx, code);
+      },
+    );
     app.post(
       "/console/api/account/mfa/totp/disable",
       { config: { ...self, rateLimit: AUTH_RATE_LIMIT } },
