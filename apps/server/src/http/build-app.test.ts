@@ -145,6 +145,22 @@ describe("HTTP edge", () => {
     actor = null;
   });
 
+  it("gives a foreign Origin no CORS grant, with or without credentials", async () => {
+    for (const method of ["GET", "OPTIONS"] as const) {
+      const res = await t.app.inject({
+        method,
+        url: "/healthz",
+        headers: {
+          origin: "https://evil.example",
+          "access-control-request-method": "POST",
+          cookie: "enclave_session=x",
+        },
+      });
+      expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+      expect(res.headers["access-control-allow-credentials"]).toBeUndefined();
+    }
+  });
+
   it("ignores X-Forwarded-For from a peer that is not a trusted proxy", async () => {
     const res = await t.app.inject({
       method: "GET",
