@@ -285,3 +285,35 @@ describe("lockout", () => {
     expect(Math.abs(mu - mk)).toBeLessThan(Math.max(15, 0.25 * Math.max(mu, mk)));
   });
 });
+
+describe("parallel guessing", () => {
+  it("ten simultaneous wrong passwords from one IP: five are checked, the rest are blocked, the lock holds", async () => {
+    const t = await createTestApp();
+    try {
+      await setupOwner(t);
+      const c = new ConsoleClient(t.app, { remoteAddress: "198.51.100.60" });
+      await c.csrf();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          c.post("/console/api/login", { email: OWNER.email, password: `parallel guess ${i}!` }),
+        ),
+      );
+      expect(results.every((r) => r.statusCode === 401)).toBe(true);
+      const failures = await t.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.action, "auth.login.failure"));
+      const blocked = await t.database.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.action, "auth.login.blocked"));
+      expect(failures).toHaveLength(5);
+      expect(blocked).toHaveLength(5);
+      expect(
+        (await c.post("/console/api/login", { email: OWNER.email, password: OWNER.password })).statusCode,
+      ).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});

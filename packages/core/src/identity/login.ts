@@ -29,43 +29,51 @@ export type LoginResult =
 export async function login(ctx: Ctx, input: { email: string; password: string }): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
   const ip = ctx.ip ?? "unknown";
-  const { allowed } = await checkLoginAllowed(ctx, { email, ip });
-  const [account] = await ctx.db
-    .select({
-      id: accounts.id,
-      passwordHash: accounts.passwordHash,
-      status: accounts.status,
-      totpEnabledAt: accounts.totpEnabledAt,
-    })
-    .from(accounts)
-    .where(sql`lower(${accounts.email}) = ${email}`)
-    .limit(1);
-  const passwordOk = account?.passwordHash
-    ? await verifyPassword(account.passwordHash, input.password)
-    : await verifyDummyPassword(input.password);
+  // Attempts for one email from one IP run one at a time (a transaction-scoped advisory lock held
+  // across the password check), so parallel guesses cannot all pass the lock check before the
+  // first failure is counted. Other IPs, and the real user's, are not held up.
+  const outcome = await withTransaction(ctx, async (tx, txCtx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`login:${email}:${ip}`}))`);
+    const { allowed } = await checkLoginAllowed(txCtx, { email, ip });
+    const [account] = await tx
+      .select({
+        id: accounts.id,
+        passwordHash: accounts.passwordHash,
+        status: accounts.status,
+        totpEnabledAt: accounts.totpEnabledAt,
+      })
+      .from(accounts)
+      .where(sql`lower(${accounts.email}) = ${email}`)
+      .limit(1);
+    const passwordOk = account?.passwordHash
+      ? await verifyPassword(account.passwordHash, input.password)
+      : await verifyDummyPassword(input.password);
 
-  if (!allowed) {
-    await withTransaction(ctx, (tx, txCtx) =>
-      emitAudit(tx, txCtx, {
+    if (!allowed) {
+      await emitAudit(tx, txCtx, {
         action: "auth.login.blocked",
         outcome: "denied",
         workspaceId: null,
         ...(account ? { target: { type: "account", id: account.id } } : {}),
         details: { reason: "locked", ip },
-      }),
-    );
-    throw invalidCredentials();
-  }
-  if (!account || !passwordOk || account.status !== "active") {
-    await recordLoginFailure(ctx, { email, ip, accountId: account?.id ?? null });
-    throw invalidCredentials();
-  }
-  const workspaceId = await defaultWorkspace(ctx, account.id);
-  if (!workspaceId) {
-    await recordLoginFailure(ctx, { email, ip, accountId: account.id });
-    throw invalidCredentials();
-  }
-  await recordLoginSuccess(ctx, { email, ip });
+      });
+      return null;
+    }
+    if (!account || !passwordOk || account.status !== "active") {
+      await recordLoginFailure(txCtx, { email, ip, accountId: account?.id ?? null });
+      return null;
+    }
+    const workspaceId = await defaultWorkspace(txCtx, account.id);
+    if (!workspaceId) {
+      await recordLoginFailure(txCtx, { email, ip, accountId: account.id });
+      return null;
+    }
+    await recordLoginSuccess(txCtx, { email, ip });
+    return { account, workspaceId };
+  });
+  // Thrown after COMMIT, so the failure count and its audit events persist.
+  if (!outcome) throw invalidCredentials();
+  const { account, workspaceId } = outcome;
 
   const settings = identitySettingsOf(ctx);
   if (account.totpEnabledAt) {
