@@ -33,6 +33,15 @@ export interface Config {
     previousKek: Buffer | undefined;
   };
   worker: { concurrency: number };
+  /** Service API, chat runtime and uploads. */
+  chat: {
+    uploadMaxBytes: number;
+    defaultRpm: number;
+    defaultRph: number;
+    maxConcurrentPerApp: number;
+    modelTimeoutMs: number;
+    retentionPurgeMinutes: number;
+  };
   audit: {
     origin: string;
     checkpointSeconds: number;
@@ -220,6 +229,14 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       previousKek: v.ENCLAVE_KEK_PREVIOUS ? Buffer.from(v.ENCLAVE_KEK_PREVIOUS, "base64") : undefined,
     },
     worker: { concurrency: v.WORKER_CONCURRENCY },
+    chat: {
+      uploadMaxBytes: v.UPLOAD_MAX_MB * 1024 * 1024,
+      defaultRpm: v.API_DEFAULT_RPM,
+      defaultRph: v.API_DEFAULT_RPH,
+      maxConcurrentPerApp: v.API_MAX_CONCURRENT_PER_APP,
+      modelTimeoutMs: v.MODEL_TIMEOUT_SECONDS * 1000,
+      retentionPurgeMinutes: v.RETENTION_PURGE_MINUTES,
+    },
     vault: {
       address: v.VAULT_ADDR,
       namespace: v.VAULT_NAMESPACE,

@@ -1,6 +1,15 @@
 /** Every error code the platform can answer with, and the HTTP status each maps to. */
 export const ERROR_STATUS = {
   bad_request: 400,
+  /** The app is not published, or its API / web access is switched off. */
+  app_unavailable: 400,
+  /** The app's model provider or model is missing or no longer configured. */
+  provider_not_initialize: 400,
+  /** A chat endpoint was called for an app of another mode (or the reverse). */
+  not_chat_app: 400,
+  app_mode_mismatch: 400,
+  no_file_uploaded: 400,
+  too_many_files: 400,
   invalid_json: 400,
   validation_failed: 400,
   unauthorized: 401,
@@ -12,9 +21,14 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
+  file_too_large: 413,
   unsupported_media_type: 415,
+  unsupported_file_type: 415,
   rate_limited: 429,
   internal_error: 500,
+  /** The model provider failed or answered with something unusable. */
+  upstream_error: 502,
+  upstream_timeout: 504,
   not_ready: 503,
 } as const;
 

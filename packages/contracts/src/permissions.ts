@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   "app.update",
   "app.delete",
   "app.logs.read",
+  /** Calling a published app: held only by service API keys (and, later, web app end users). */
+  "app.invoke",
   "model_provider.read",
   "model_provider.manage",
   "dataset.read",
@@ -30,7 +32,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const ALL: readonly Permission[] = PERMISSIONS.filter((p) => p !== "system.admin");
+const ALL: readonly Permission[] = PERMISSIONS.filter((p) => p !== "system.admin" && p !== "app.invoke");
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   owner: new Set(ALL),

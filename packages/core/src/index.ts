@@ -39,3 +39,5 @@ export * from "./net/guarded-fetch.ts";
 export * from "./secrets/vault-client.ts";
 export * from "./secrets/resolver.ts";
 export * from "./secrets/aws-secrets-manager.ts";
+export * from "./models/index.ts";
+export * from "./apps/index.ts";

@@ -278,6 +278,39 @@ export const VARIABLES = {
     description:
       "Hosts, IPs or CIDRs that outbound requests may reach although they are private (a SIEM or model server on the internal network). Everything non-public is refused otherwise.",
   },
+  UPLOAD_MAX_MB: {
+    schema: int(1, 1024).default(15),
+    default: "15",
+    description: "Largest file accepted by `POST /v1/files/upload`, in MiB.",
+  },
+  API_DEFAULT_RPM: {
+    schema: int(0, 10_000_000).default(600),
+    default: "600",
+    description:
+      "Requests per minute per service API key for apps that set no `apiRpm` of their own (`0` = unlimited).",
+  },
+  API_DEFAULT_RPH: {
+    schema: int(0, 100_000_000).default(20_000),
+    default: "20000",
+    description:
+      "Requests per hour per service API key for apps that set no `apiRph` of their own (`0` = unlimited).",
+  },
+  API_MAX_CONCURRENT_PER_APP: {
+    schema: int(0, 100_000).default(100),
+    default: "100",
+    description:
+      "Generations running at once per app, for apps that set no `maxConcurrentRequests` (`0` = unlimited).",
+  },
+  MODEL_TIMEOUT_SECONDS: {
+    schema: int(1, 3600).default(120),
+    default: "120",
+    description: "How long a model call may take before it fails with `upstream_timeout`.",
+  },
+  RETENTION_PURGE_MINUTES: {
+    schema: int(1, 10_080).default(60),
+    default: "60",
+    description: "How often conversations past their app's retention period are purged.",
+  },
   WORKER_CONCURRENCY: {
     schema: int(1, 64).default(2),
     default: "2",

@@ -13,6 +13,7 @@ import {
   deriveKey,
   type IdentitySettings,
   type Queue,
+  type Resolver,
 } from "@enclave/core";
 import type { DatabaseHandle } from "@enclave/db";
 import type { Config } from "../config.ts";
@@ -29,6 +30,11 @@ import { authRoutes } from "./routes/console/auth.ts";
 import { accountRoutes } from "./routes/console/account.ts";
 import { workspaceRoutes } from "./routes/console/workspaces.ts";
 import { auditRoutes } from "./routes/console/audit.ts";
+import { modelProviderRoutes } from "./routes/console/model-providers.ts";
+import { appRoutes } from "./routes/console/apps.ts";
+import { serviceApiRoutes } from "./routes/v1/service-api.ts";
+import { openaiRoutes } from "./routes/v1/openai.ts";
+import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -41,6 +47,8 @@ export interface AppDeps {
   authenticate?: Authenticate;
   /** Shared store for rate limits across replicas; in-memory without it. */
   redis?: Redis;
+  /** Outbound HTTP overrides (tests inject a DNS stub). */
+  outbound?: { resolve?: Resolver; timeoutMs?: number };
   /** Extra route plugins (tests use this to add probes); the product's own routes are always on. */
   extraRoutes?: RoutePlugin[];
 }
@@ -101,12 +109,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       queue: deps.queue,
       identity: identitySettings(config),
       audit: auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin),
+      outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
       envelope: new Envelope(deps.database.db, {
         current: new LocalKek(config.secrets.kek),
         previous: config.secrets.previousKek ? [new LocalKek(config.secrets.previousKek)] : [],
       }),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
+    authenticateAppKey: appKeyAuthenticate,
   });
 
   // After the request context (so a CSRF refusal can be audited with the caller's IP).
@@ -121,6 +131,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(accountRoutes());
   await app.register(workspaceRoutes(routeDeps));
   await app.register(auditRoutes());
+  await app.register(modelProviderRoutes());
+  await app.register(appRoutes(routeDeps));
+  await app.register(serviceApiRoutes(routeDeps));
+  await app.register(openaiRoutes(routeDeps));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();

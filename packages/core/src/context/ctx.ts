@@ -5,6 +5,7 @@ import type { Queue } from "../jobs/queue.ts";
 import type { IdentitySettings } from "../identity/settings.ts";
 import type { AuditSettings } from "../audit/checkpoint.ts";
 import type { Envelope } from "../crypto/envelope.ts";
+import type { Resolver } from "../net/guarded-fetch.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -34,6 +35,8 @@ export interface Services {
   audit?: AuditSettings;
   /** Encrypts tenant secrets (provider credentials, sink tokens) under per-workspace data keys. */
   envelope?: Envelope;
+  /** Outbound HTTP policy: deployment-wide allowlist (OUTBOUND_ALLOWLIST) and, in tests, a DNS stub. */
+  outbound?: { allowlist: string[]; resolve?: Resolver; timeoutMs?: number };
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */

@@ -19,8 +19,8 @@ function outcome(ctx: Ctx, permission: Permission): string {
 
 // The expected matrix, written out independently of the implementation's table.
 const EXPECTED: Record<Role, (p: Permission) => boolean> = {
-  owner: (p) => p !== "system.admin",
-  admin: (p) => p !== "system.admin" && p !== "workspace.transfer_ownership",
+  owner: (p) => p !== "system.admin" && p !== "app.invoke",
+  admin: (p) => p !== "system.admin" && p !== "app.invoke" && p !== "workspace.transfer_ownership",
   editor: (p) =>
     [
       "account.self",
@@ -47,6 +47,17 @@ describe("requirePermission", () => {
       expect(ROLE_PERMISSIONS[role].has(permission)).toBe(EXPECTED[role](permission));
     },
   );
+
+  it("lets an app key or end user invoke its app and do nothing else", () => {
+    const key = ctxFor({ type: "apiKey", keyId: "k", appId: "a" });
+    const endUser = ctxFor({ type: "endUser", endUserId: "u", appId: "a" });
+    for (const permission of PERMISSIONS) {
+      const expected = permission === "app.invoke" ? "allowed" : "forbidden";
+      expect(outcome(key, permission)).toBe(expected);
+      expect(outcome(endUser, permission)).toBe(expected);
+    }
+    expect(outcome(ctxFor({ type: "apiKey", keyId: "k", appId: "a" }, null), "app.invoke")).toBe("forbidden");
+  });
 
   it("denies anyone not acting as a workspace member", () => {
     expect(outcome(ctxFor({ type: "anonymous" }), "app.read")).toBe("unauthorized");

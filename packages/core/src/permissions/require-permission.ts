@@ -10,6 +10,11 @@ export function requirePermission(ctx: Ctx, permission: Permission): void {
   const { actor } = ctx;
   if (actor.type === "system") return;
   if (actor.type === "anonymous") throw new AppError("unauthorized", "authentication required");
+  // An app key or end user may call its one app and nothing else.
+  if (actor.type === "apiKey" || actor.type === "endUser") {
+    if (permission === "app.invoke" && ctx.workspace) return;
+    throw new AppError("forbidden", "you do not have permission to do this");
+  }
   if (actor.type !== "user" || !ctx.workspace || !actor.role) {
     throw new AppError("forbidden", "you do not have permission to do this");
   }

@@ -10,3 +10,7 @@ export * from "./invitations.ts";
 export * from "./system-state.ts";
 export * from "./audit-chain.ts";
 export * from "./data-keys.ts";
+export * from "./outbound-allowlist.ts";
+export * from "./model-providers.ts";
+export * from "./apps.ts";
+export * from "./conversations.ts";

@@ -46,6 +46,23 @@ const CLIENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
   rate_limited: "too many requests",
 };
 
+// Our codes that Dify spells differently; the rest are the same word in both.
+const DIFY_CODES: Partial<Record<ErrorCode, string>> = {
+  validation_failed: "invalid_param",
+  invalid_json: "invalid_param",
+  bad_request: "invalid_param",
+  rate_limited: "too_many_requests",
+  internal_error: "internal_server_error",
+  payload_too_large: "file_too_large",
+};
+
+/** Which error body a route answers with: its own `errorFormat`, else Dify's for the service API. */
+function errorFormat(request: FastifyRequest): "console" | "dify" | "openai" {
+  const declared = request.routeOptions.config?.errorFormat;
+  if (declared) return declared;
+  return request.url.startsWith("/v1/") ? "dify" : "console";
+}
+
 function send(
   reply: FastifyReply,
   request: FastifyRequest,
@@ -53,9 +70,22 @@ function send(
   message: string,
   details?: unknown,
 ) {
-  const body: ErrorBody = { code, message, requestId: request.id };
-  if (details !== undefined) body.details = details;
-  return reply.status(ERROR_STATUS[code]).type("application/json; charset=utf-8").send(body);
+  const status = ERROR_STATUS[code];
+  reply.status(status).type("application/json; charset=utf-8");
+  switch (errorFormat(request)) {
+    case "dify":
+      // Dify's service API shape, so its SDKs and integrations read our errors unchanged.
+      return reply.send({ code: DIFY_CODES[code] ?? code, message, status });
+    case "openai":
+      return reply.send({
+        error: { message, type: status >= 500 ? "server_error" : "invalid_request_error", code, param: null },
+      });
+    default: {
+      const body: ErrorBody = { code, message, requestId: request.id };
+      if (details !== undefined) body.details = details;
+      return reply.send(body);
+    }
+  }
 }
 
 /**

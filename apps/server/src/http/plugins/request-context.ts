@@ -32,7 +32,7 @@ export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Pro
  */
 export function registerRequestContext(
   app: FastifyInstance,
-  deps: { db: Database; services: Services; authenticate: Authenticate },
+  deps: { db: Database; services: Services; authenticate: Authenticate; authenticateAppKey: Authenticate },
 ): void {
   app.decorateRequest("ctx", null as unknown as Ctx);
   app.addHook("onRequest", async (request, reply) => {
@@ -53,7 +53,10 @@ export function registerRequestContext(
     if (request.is404) return;
     const config = request.routeOptions.config;
     if (config.public === true) return;
-    const auth = await deps.authenticate(request, reply);
+    const auth =
+      config.auth === "appKey"
+        ? await deps.authenticateAppKey(request, reply)
+        : await deps.authenticate(request, reply);
     if (!auth) throw new AppError("unauthorized", "authentication required");
     request.ctx = { ...request.ctx, actor: auth.actor, workspace: auth.workspace };
     if (auth.mfaEnrolmentRequired && config.allowDuringMfaEnrolment !== true) {
