@@ -67,6 +67,18 @@ describe("production secrets", () => {
     expect(loadConfig({ ...prod, SECRET_KEY: STRONG }).secrets.kek).toEqual(Buffer.alloc(32, 7));
   });
 
+  it("with Vault Transit as KEK provider, needs VAULT_ADDR but no local ENCLAVE_KEK", () => {
+    const { ENCLAVE_KEK: _kek, ...noKek } = prod;
+    const transit = { ...noKek, SECRET_KEY: STRONG, ENCLAVE_KEK_PROVIDER: "vault-transit" };
+    expect(problems(transit)).toEqual(["ENCLAVE_KEK_PROVIDER=vault-transit needs VAULT_ADDR"]);
+    const config = loadConfig({ ...transit, VAULT_ADDR: "https://vault.internal:8200" });
+    expect(config.secrets).toMatchObject({ kekProvider: "vault-transit", kek: undefined });
+    expect(config.vault).toMatchObject({ transitMount: "transit", transitKey: "enclave-kek" });
+    expect(problems({ ...transit, VAULT_ADDR: "https://v:8200", VAULT_TRANSIT_KEY: "../sys" })).toEqual([
+      expect.stringMatching(/^VAULT_TRANSIT_KEY:/),
+    ]);
+  });
+
   it("refuses SECRET_KEY and SECRET_KEY_FILE together", async () => {
     const file = join(await tempDir(), "secret_key");
     await writeFile(file, STRONG);

@@ -28,8 +28,10 @@ export interface Config {
     secretKeySource: "env" | "file" | "generated";
     /** Older SECRET_KEY still accepted for verifying sessions during a rotation. */
     previousSecretKey: string | undefined;
-    /** 32-byte key-encryption key, and the one being rotated out. */
-    kek: Buffer;
+    /** Where the KEK lives; with vault-transit, `kek` (if set) is a local key being migrated from. */
+    kekProvider: "local" | "vault-transit";
+    /** 32-byte local key-encryption key, and the one being rotated out. */
+    kek: Buffer | undefined;
     previousKek: Buffer | undefined;
   };
   worker: { concurrency: number };
@@ -70,6 +72,8 @@ export interface Config {
     token: string | undefined;
     roleIdFile: string | undefined;
     secretIdFile: string | undefined;
+    transitMount: string;
+    transitKey: string;
   };
   aws: { region: string | undefined; secretsEndpoint: string | undefined };
   secretCache: { ttlSeconds: number; graceSeconds: number };
@@ -200,12 +204,18 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     secretKeySource = "generated";
   }
   let kek = v.ENCLAVE_KEK ?? (references.ENCLAVE_KEK ? "" : undefined);
-  if (kek === undefined && production) {
+  const transit = v.ENCLAVE_KEK_PROVIDER === "vault-transit";
+  if (transit && !v.VAULT_ADDR) problems.push("ENCLAVE_KEK_PROVIDER=vault-transit needs VAULT_ADDR");
+  if (kek === undefined && production && !transit) {
     problems.push("ENCLAVE_KEK is required in production (set ENCLAVE_KEK or ENCLAVE_KEK_FILE)");
-  } else if (kek === undefined) {
+  } else if (kek === undefined && !transit) {
     kek = ensureGeneratedSecret(dataDir, "kek", 32, "base64");
+  } else if (kek === undefined && existsSync(join(dataDir, "secrets", "kek"))) {
+    // Moving an embedded install to Vault Transit: the generated key still unwraps until rotated.
+    kek = readFileSync(join(dataDir, "secrets", "kek"), "utf8").trim();
   }
-  if (problems.length > 0 || secretKey === undefined || kek === undefined) throw new ConfigError(problems);
+  if (problems.length > 0 || secretKey === undefined || (kek === undefined && !transit))
+    throw new ConfigError(problems);
 
   return {
     production,
@@ -225,7 +235,8 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       secretKey,
       secretKeySource,
       previousSecretKey: v.SECRET_KEY_PREVIOUS,
-      kek: Buffer.from(kek, "base64"),
+      kekProvider: v.ENCLAVE_KEK_PROVIDER,
+      kek: kek === undefined ? undefined : Buffer.from(kek, "base64"),
       previousKek: v.ENCLAVE_KEK_PREVIOUS ? Buffer.from(v.ENCLAVE_KEK_PREVIOUS, "base64") : undefined,
     },
     worker: { concurrency: v.WORKER_CONCURRENCY },
@@ -243,6 +254,8 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       token: v.VAULT_TOKEN,
       roleIdFile: v.VAULT_ROLE_ID_FILE,
       secretIdFile: v.VAULT_SECRET_ID_FILE,
+      transitMount: v.VAULT_TRANSIT_MOUNT,
+      transitKey: v.VAULT_TRANSIT_KEY,
     },
     aws: { region: v.AWS_REGION, secretsEndpoint: v.AWS_SECRETS_ENDPOINT },
     secretCache: { ttlSeconds: v.SECRET_CACHE_SECONDS, graceSeconds: v.SECRET_GRACE_SECONDS },

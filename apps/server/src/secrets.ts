@@ -1,25 +1,19 @@
-import { AwsSecretsManager, createGuardedFetch, SecretResolver, VaultClient, type Log } from "@enclave/core";
+import {
+  AwsSecretsManager,
+  createGuardedFetch,
+  LocalKek,
+  SecretResolver,
+  VaultClient,
+  VaultTransitKek,
+  type KekRing,
+  type KeyEncryptionKey,
+  type Log,
+} from "@enclave/core";
 import { ConfigError, resolveConfigSecrets, type Config } from "./config.ts";
 
 /** The secret resolver this configuration asks for: Vault with VAULT_ADDR, AWS with AWS_REGION. */
 export function openSecretResolver(config: Config, log?: Log): SecretResolver {
-  let vault: VaultClient | undefined;
-  if (config.vault.address) {
-    const { token, roleIdFile, secretIdFile } = config.vault;
-    if (!token && !(roleIdFile && secretIdFile)) {
-      throw new ConfigError([
-        "VAULT_ADDR is set: also set VAULT_TOKEN(_FILE) or VAULT_ROLE_ID_FILE + VAULT_SECRET_ID_FILE",
-      ]);
-    }
-    // Vault usually lives on the internal network: its own host is allowlisted for this client only.
-    const host = new URL(config.vault.address).hostname;
-    vault = new VaultClient({
-      address: config.vault.address,
-      namespace: config.vault.namespace,
-      auth: token ? { token } : { appRole: { roleIdFile: roleIdFile!, secretIdFile: secretIdFile! } },
-      fetch: createGuardedFetch({ allowlist: [host, ...config.outboundAllowlist] }),
-    });
-  }
+  const vault = openVaultClient(config);
   const aws = config.aws.region
     ? new AwsSecretsManager({ region: config.aws.region, endpoint: config.aws.secretsEndpoint })
     : undefined;
@@ -45,4 +39,47 @@ export async function withResolvedSecrets(
   const resolved =
     Object.keys(config.references).length > 0 ? await resolveConfigSecrets(config, resolver) : config;
   return { config: resolved, resolver };
+}
+
+/** A Vault client for this configuration, or undefined without VAULT_ADDR. Logs in lazily. */
+export function openVaultClient(config: Config): VaultClient | undefined {
+  if (!config.vault.address) return undefined;
+  const { token, roleIdFile, secretIdFile } = config.vault;
+  if (!token && !(roleIdFile && secretIdFile)) {
+    throw new ConfigError([
+      "VAULT_ADDR is set: also set VAULT_TOKEN(_FILE) or VAULT_ROLE_ID_FILE + VAULT_SECRET_ID_FILE",
+    ]);
+  }
+  // Vault usually lives on the internal network: its own host is allowlisted for this client only.
+  const host = new URL(config.vault.address).hostname;
+  return new VaultClient({
+    address: config.vault.address,
+    namespace: config.vault.namespace,
+    auth: token ? { token } : { appRole: { roleIdFile: roleIdFile!, secretIdFile: secretIdFile! } },
+    fetch: createGuardedFetch({ allowlist: [host, ...config.outboundAllowlist] }),
+  });
+}
+
+/**
+ * The KEK ring this configuration asks for. Local: ENCLAVE_KEK, with ENCLAVE_KEK_PREVIOUS still
+ * unwrapping. Vault Transit: the Transit key wraps new data keys; local keys still configured only
+ * unwrap, until `enclave keys rotate` has moved every data key into Vault.
+ */
+export function openKekRing(
+  config: Config,
+  vault: VaultClient | undefined = openVaultClient(config),
+): KekRing {
+  const locals: KeyEncryptionKey[] = [config.secrets.kek, config.secrets.previousKek]
+    .filter((k): k is Buffer => k !== undefined)
+    .map((k) => new LocalKek(k));
+  if (config.secrets.kekProvider === "local") {
+    const [current, ...previous] = locals;
+    if (!current || !config.secrets.kek) throw new ConfigError(["ENCLAVE_KEK is not set"]);
+    return { current, previous };
+  }
+  if (!vault) throw new ConfigError(["ENCLAVE_KEK_PROVIDER=vault-transit needs VAULT_ADDR"]);
+  return {
+    current: new VaultTransitKek(vault, config.vault.transitMount, config.vault.transitKey),
+    previous: locals,
+  };
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { migrateDatabase, openPglite, workspaces } from "@enclave/db";
-import { Envelope, LocalKek } from "@enclave/core";
+import { createGuardedFetch, Envelope, LocalKek, VaultClient, VaultTransitKek } from "@enclave/core";
+import { VaultStub } from "@enclave/core/testing/vault-stub";
 import { TEST_SECRET_KEY } from "./helpers.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -55,6 +57,70 @@ describe("`enclave keys rotate`", () => {
       ).toBe("sk-canary");
     } finally {
       await after.close();
+    }
+  });
+});
+
+describe("moving the KEK into Vault Transit", () => {
+  it("`keys rotate` rewraps local data keys under Transit; `doctor` proves the Transit key works", async () => {
+    const vault = new VaultStub();
+    vault.rotateTransitKey("transit/enclave-kek");
+    await vault.start();
+    const token = vault.issueToken(["transit/"]);
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), "enclave-transit-"));
+      const localKek = randomBytes(32);
+      const db = await openPglite({ dataDir: join(dataDir, "pg") });
+      await migrateDatabase(db);
+      const [ws] = await db.db.insert(workspaces).values({ name: "A" }).returning();
+      const ct = await new Envelope(db.db, { current: new LocalKek(localKek), previous: [] }).encrypt(
+        ws!.id,
+        "provider.apiKey",
+        "sk-transit-canary",
+      );
+      await db.close();
+
+      // Async: the Vault stand-in answers from this process, so the CLI must not block it.
+      const run = (...args: string[]) =>
+        promisify(execFile)(process.execPath, ["apps/server/src/cli/main.ts", ...args], {
+          cwd: repoRoot,
+          env: {
+            PATH: process.env.PATH,
+            ENCLAVE_DATA_DIR: dataDir,
+            SECRET_KEY: TEST_SECRET_KEY,
+            ENCLAVE_KEK_PROVIDER: "vault-transit",
+            VAULT_ADDR: vault.url,
+            VAULT_TOKEN: token,
+            ENCLAVE_KEK: localKek.toString("base64"),
+          },
+          encoding: "utf8",
+          timeout: 30_000,
+        }).catch((err: { stdout: string; stderr: string; code: number }) => err);
+      const rotated = await run("keys", "rotate");
+      expect(rotated.stdout).toContain("rewrapped 1 data key(s) under vault-transit:transit/enclave-kek");
+      const doctor = await run("doctor");
+      expect(doctor.stdout).toMatch(/OK +kek: data keys are wrapped by vault-transit:transit\/enclave-kek/);
+      expect(doctor.stdout).not.toContain("still wrapped by an older KEK");
+      expect(doctor.stdout + doctor.stderr).not.toContain(token);
+
+      const after = await openPglite({ dataDir: join(dataDir, "pg") });
+      try {
+        const transit = new VaultTransitKek(
+          new VaultClient({
+            address: vault.url,
+            auth: { token },
+            fetch: createGuardedFetch({ allowlist: ["127.0.0.1"] }),
+          }),
+          "transit",
+          "enclave-kek",
+        );
+        const envelope = new Envelope(after.db, { current: transit, previous: [] });
+        expect(await envelope.decrypt(ws!.id, "provider.apiKey", ct)).toBe("sk-transit-canary");
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await vault.stop();
     }
   });
 });

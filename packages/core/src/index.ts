@@ -34,6 +34,7 @@ export * from "./audit/shipping/ecs.ts";
 export * from "./audit/shipping/shipper.ts";
 export * from "./crypto/kek.ts";
 export * from "./crypto/envelope.ts";
+export * from "./crypto/vault-transit-kek.ts";
 export * from "./net/address-policy.ts";
 export * from "./net/guarded-fetch.ts";
 export * from "./secrets/vault-client.ts";

@@ -1,7 +1,7 @@
 // A stand-in for HashiCorp Vault, written from its published HTTP API (no Vault binary is
 // available here): AppRole login, token lookup/renew-self, KV v2 reads with versions, policies
-// as allowed path prefixes, and the namespace header.
-import { randomBytes } from "node:crypto";
+// as allowed path prefixes, the namespace header, and Transit encrypt/decrypt with associated data.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -14,6 +14,8 @@ interface Token {
 export class VaultStub {
   readonly tokens = new Map<string, Token>();
   readonly kv = new Map<string, Record<string, unknown>[]>(); // "mount/path" → versions (1-based)
+  readonly transitKeys = new Map<string, Buffer[]>(); // "mount/name" → key versions (1-based)
+  transitCalls = 0;
   roleId = "role-123";
   secretId = "secret-456";
   namespace: string | undefined;
@@ -29,6 +31,44 @@ export class VaultStub {
     const versions = this.kv.get(mountPath) ?? [];
     versions.push(data);
     this.kv.set(mountPath, versions);
+  }
+
+  /** Creates a Transit key, or adds a new version to it (Vault's `keys/<name>/rotate`). */
+  rotateTransitKey(mountName: string): void {
+    const versions = this.transitKeys.get(mountName) ?? [];
+    versions.push(randomBytes(32));
+    this.transitKeys.set(mountName, versions);
+  }
+
+  private transit(
+    op: string,
+    mountName: string,
+    body: { plaintext?: string; ciphertext?: string; associated_data?: string },
+  ): [number, unknown] {
+    const versions = this.transitKeys.get(mountName);
+    if (!versions) return [400, { errors: ["encryption key not found"] }];
+    this.transitCalls++;
+    const ad = Buffer.from(body.associated_data ?? "", "base64");
+    if (op === "encrypt") {
+      const v = versions.length;
+      const iv = randomBytes(12);
+      const cipher = createCipheriv("aes-256-gcm", versions[v - 1]!, iv).setAAD(ad);
+      const ct = Buffer.concat([cipher.update(Buffer.from(body.plaintext ?? "", "base64")), cipher.final()]);
+      const blob = Buffer.concat([iv, ct, cipher.getAuthTag()]).toString("base64");
+      return [200, { data: { ciphertext: `vault:v${v}:${blob}`, key_version: v } }];
+    }
+    const m = /^vault:v(\d+):(.+)$/.exec(body.ciphertext ?? "");
+    const key = m ? versions[Number(m[1]) - 1] : undefined;
+    if (!m || !key) return [400, { errors: ["invalid ciphertext"] }];
+    try {
+      const blob = Buffer.from(m[2]!, "base64");
+      const decipher = createDecipheriv("aes-256-gcm", key, blob.subarray(0, 12)).setAAD(ad);
+      decipher.setAuthTag(blob.subarray(blob.length - 16));
+      const pt = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+      return [200, { data: { plaintext: pt.toString("base64") } }];
+    } catch {
+      return [400, { errors: ["cipher: message authentication failed"] }];
+    }
   }
 
   issueToken(policies: string[], renewable = true): string {
@@ -78,6 +118,26 @@ export class VaultStub {
           return send(200, {
             auth: { client_token: tokenId, lease_duration: this.leaseSeconds, renewable: true },
           });
+        }
+        const t = /^([^/]+)\/(encrypt|decrypt|keys)\/([^/]+)$/.exec(path);
+        if (t) {
+          if (!token.policies.some((p) => path.startsWith(p)))
+            return send(403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
+          const name = `${t[1]}/${t[3]}`;
+          if (req.method === "GET" && t[2] === "keys") {
+            const versions = this.transitKeys.get(name);
+            return versions
+              ? send(200, { data: { name: t[3], type: "aes256-gcm96", latest_version: versions.length } })
+              : send(404, { errors: [] });
+          }
+          if (req.method === "POST" && t[2] !== "keys") {
+            const [status, out] = this.transit(
+              t[2]!,
+              name,
+              JSON.parse(raw || "{}") as Record<string, string>,
+            );
+            return send(status, out);
+          }
         }
         const m = /^([^/]+)\/data\/(.+)$/.exec(path);
         if (req.method === "GET" && m) {

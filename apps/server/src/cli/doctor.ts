@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
 import { migrationStatus, queryRows, type DatabaseHandle } from "@enclave/db";
+import { randomBytes } from "node:crypto";
+import { workspaceDataKeys } from "@enclave/db";
 import type { Config } from "../config.ts";
+import { openKekRing } from "../secrets.ts";
 
 export interface Finding {
   level: "ok" | "warn" | "error";
@@ -49,6 +52,8 @@ export async function runDoctor(config: Config, database: DatabaseHandle): Promi
     add("warn", "secrets", "SECRET_KEY_PREVIOUS is still set: remove it once old sessions have expired");
   if (config.secrets.previousKek)
     add("warn", "secrets", "ENCLAVE_KEK_PREVIOUS is still set: run `enclave keys rotate`, then remove it");
+
+  await checkKek(config, database, add);
 
   const status = await migrationStatus(database);
   if (status.current) add("ok", "migrations", `database schema is current (${status.applied} migrations)`);
@@ -104,4 +109,35 @@ export async function runDoctor(config: Config, database: DatabaseHandle): Promi
     }
   }
   return f;
+}
+
+/** The KEK must wrap and unwrap right now, and no data key should still wait for a rotation. */
+async function checkKek(
+  config: Config,
+  database: DatabaseHandle,
+  add: (level: Finding["level"], check: string, message: string) => void,
+): Promise<void> {
+  let ring;
+  try {
+    ring = openKekRing(config);
+    const probe = randomBytes(32);
+    const back = await ring.current.unwrap(await ring.current.wrap(probe, "doctor"), "doctor");
+    if (!back.equals(probe)) throw new Error("unwrap returned a different key");
+  } catch (err) {
+    add(
+      "error",
+      "kek",
+      `the key-encryption key does not work: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return;
+  }
+  add(
+    "ok",
+    "kek",
+    `data keys are wrapped by ${ring.current.id.replace(/^local:.*/, "a local key (ENCLAVE_KEK)")}`,
+  );
+  const rows = await database.db.select({ kekId: workspaceDataKeys.kekId }).from(workspaceDataKeys);
+  const stale = rows.filter((r) => r.kekId !== ring.current.id).length;
+  if (stale > 0)
+    add("warn", "kek", `${stale} data key(s) still wrapped by an older KEK: run \`enclave keys rotate\``);
 }

@@ -151,15 +151,12 @@ async function audit(args: string[]): Promise<void> {
 async function keys(args: string[]): Promise<void> {
   if (args.length !== 1 || args[0] !== "rotate") fail(USAGE, EXIT_USAGE);
   const config = await readConfig();
-  const previousKek = config.secrets.previousKek;
-  if (!previousKek)
+  const { openKekRing } = await import("../secrets.ts");
+  const ring = openKekRing(config);
+  if (ring.previous.length === 0 && config.secrets.kekProvider === "local")
     fail("set ENCLAVE_KEK_PREVIOUS to the key being rotated out (and ENCLAVE_KEK to the new one)");
   const core = await import("@enclave/core");
   await withCliDatabase(config, async (database) => {
-    const ring = {
-      current: new core.LocalKek(config.secrets.kek),
-      previous: [new core.LocalKek(previousKek)],
-    };
     const rewrapped = await new core.Envelope(database.db, ring).rewrapAll();
     const { createLogger } = await import("../http/logger.ts");
     const ctx = core.systemCtx(
@@ -170,11 +167,12 @@ async function keys(args: string[]): Promise<void> {
     await core.withTransaction(ctx, (tx, c) =>
       core.emitAudit(tx, c, {
         action: "keys.kek.rotate",
-        details: { rewrapped, kek: ring.current.id, previous: ring.previous[0]!.id },
+        details: { rewrapped, kek: ring.current.id, previous: ring.previous.map((k) => k.id) },
       }),
     );
     process.stdout.write(
-      `rewrapped ${rewrapped} data key(s) under ${ring.current.id}; ENCLAVE_KEK_PREVIOUS can now be removed\n`,
+      `rewrapped ${rewrapped} data key(s) under ${ring.current.id}` +
+        (ring.previous.length > 0 ? "; the previous local key(s) can now be removed\n" : "\n"),
     );
   });
 }

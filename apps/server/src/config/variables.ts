@@ -99,7 +99,7 @@ export const VARIABLES = {
       .optional(),
     secret: true,
     description:
-      "Key-encryption key (32 bytes, base64) wrapping each workspace's data key. Required in production; generated into `<data dir>/secrets/kek` otherwise.",
+      "Key-encryption key (32 bytes, base64) wrapping each workspace's data key. Required in production with the local KEK provider; generated into `<data dir>/secrets/kek` otherwise. With `ENCLAVE_KEK_PROVIDER=vault-transit` it only unwraps keys not yet migrated by `enclave keys rotate`.",
   },
   ENCLAVE_KEK_PREVIOUS: {
     schema: z
@@ -109,6 +109,29 @@ export const VARIABLES = {
     secret: true,
     description:
       "The KEK being rotated out: still unwraps until `enclave keys rotate` has rewrapped every data key.",
+  },
+  ENCLAVE_KEK_PROVIDER: {
+    schema: z.enum(["local", "vault-transit"]).default("local"),
+    default: "local",
+    description:
+      "Where the key-encryption key lives: `local` (ENCLAVE_KEK) or `vault-transit` (wrap/unwrap by Vault Transit; the key never leaves Vault; needs VAULT_ADDR).",
+  },
+  VAULT_TRANSIT_MOUNT: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/)
+      .default("transit"),
+    default: "transit",
+    description: "Mount path of the Transit secrets engine used as KEK.",
+  },
+  VAULT_TRANSIT_KEY: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default("enclave-kek"),
+    default: "enclave-kek",
+    description:
+      "Transit key name (type aes256-gcm96). The Vault policy needs `update` on `<mount>/encrypt/<key>` and `<mount>/decrypt/<key>`, `read` on `<mount>/keys/<key>`.",
   },
   VAULT_ADDR: {
     schema: z.url({ protocol: /^https?$/ }).optional(),

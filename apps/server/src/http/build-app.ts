@@ -9,7 +9,7 @@ import {
   auditSettingsFromSecret,
   defaultIdentitySettings,
   Envelope,
-  LocalKek,
+  type KekRing,
   deriveKey,
   type IdentitySettings,
   type Queue,
@@ -18,6 +18,7 @@ import {
 import type { DatabaseHandle } from "@enclave/db";
 import type { Config } from "../config.ts";
 import { createLogger } from "./logger.ts";
+import { openKekRing } from "../secrets.ts";
 import { registerErrorHandling } from "./plugins/errors.ts";
 import { registerRouteGuard, type RegisteredRoute } from "./plugins/route-guard.ts";
 import { registerRequestContext, type Authenticate } from "./plugins/request-context.ts";
@@ -47,6 +48,8 @@ export interface AppDeps {
   authenticate?: Authenticate;
   /** Shared store for rate limits across replicas; in-memory without it. */
   redis?: Redis;
+  /** Key-encryption keys for the envelope; built from config (local or Vault Transit) without it. */
+  kekRing?: KekRing;
   /** Outbound HTTP overrides (tests inject a DNS stub). */
   outbound?: { resolve?: Resolver; timeoutMs?: number };
   /** Extra route plugins (tests use this to add probes); the product's own routes are always on. */
@@ -110,10 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       identity: identitySettings(config),
       audit: auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin),
       outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
-      envelope: new Envelope(deps.database.db, {
-        current: new LocalKek(config.secrets.kek),
-        previous: config.secrets.previousKek ? [new LocalKek(config.secrets.previousKek)] : [],
-      }),
+      envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,

@@ -98,13 +98,20 @@ export class Envelope {
     const rows = await this.db.select().from(workspaceDataKeys);
     let n = 0;
     for (const row of rows) {
-      if (row.kekId === this.ring.current.id) continue;
+      const current = this.ring.current;
+      if (row.kekId === current.id && !(await current.needsRewrap?.(row.wrappedKey))) continue;
       const key = await kekFor(this.ring, row.kekId).unwrap(row.wrappedKey, row.workspaceId);
       const wrappedKey = await this.ring.current.wrap(key, row.workspaceId);
       await this.db
         .update(workspaceDataKeys)
         .set({ wrappedKey, kekId: this.ring.current.id })
-        .where(and(eq(workspaceDataKeys.id, row.id), eq(workspaceDataKeys.kekId, row.kekId)));
+        .where(
+          and(
+            eq(workspaceDataKeys.id, row.id),
+            eq(workspaceDataKeys.kekId, row.kekId),
+            eq(workspaceDataKeys.wrappedKey, row.wrappedKey),
+          ),
+        );
       n++;
     }
     return n;

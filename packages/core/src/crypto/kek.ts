@@ -4,14 +4,15 @@ import { open, seal } from "./seal.ts";
 
 /**
  * A key-encryption key: wraps and unwraps data keys, never leaves its provider. Implementations:
- * a local 256-bit key (key file or configured secret) now; Vault Transit `datakey`/`decrypt`/
- * `rewrap` plugs in behind the same interface.
+ * a local 256-bit key (key file or configured secret), and Vault Transit (vault-transit-kek.ts).
  */
 export interface KeyEncryptionKey {
   /** Stable id of this KEK version, stored beside every data key it wraps. */
   readonly id: string;
   wrap(dataKey: Buffer, aad: string): Promise<string>;
   unwrap(wrapped: string, aad: string): Promise<Buffer>;
+  /** For KEKs that rotate internally (Vault Transit): is this wrapped key under an old version? */
+  needsRewrap?(wrapped: string): Promise<boolean>;
 }
 
 export class LocalKek implements KeyEncryptionKey {

@@ -133,4 +133,50 @@ export class VaultClient {
     if (!data?.data) throw new VaultError(404, `Vault has no data at ${mount}/data/${path}`);
     return { data: data.data, version: data.metadata?.version ?? 0 };
   }
+
+  /** Transit `encrypt`: base64 plaintext (and associated data, bound by the AEAD) → `vault:vN:…`. */
+  async transitEncrypt(
+    mount: string,
+    key: string,
+    plaintextB64: string,
+    associatedDataB64: string,
+  ): Promise<string> {
+    await this.ensureToken();
+    const res = await this.call("POST", `${mount}/encrypt/${key}`, {
+      plaintext: plaintextB64,
+      associated_data: associatedDataB64,
+    });
+    const ciphertext = (res.data as { ciphertext?: unknown } | undefined)?.ciphertext;
+    if (typeof ciphertext !== "string")
+      throw new VaultError(502, `Vault returned no ciphertext for ${mount}/encrypt/${key}`);
+    return ciphertext;
+  }
+
+  /** Transit `decrypt`: the inverse of transitEncrypt; fails unless the associated data matches. */
+  async transitDecrypt(
+    mount: string,
+    key: string,
+    ciphertext: string,
+    associatedDataB64: string,
+  ): Promise<string> {
+    await this.ensureToken();
+    const res = await this.call("POST", `${mount}/decrypt/${key}`, {
+      ciphertext,
+      associated_data: associatedDataB64,
+    });
+    const plaintext = (res.data as { plaintext?: unknown } | undefined)?.plaintext;
+    if (typeof plaintext !== "string")
+      throw new VaultError(502, `Vault returned no plaintext for ${mount}/decrypt/${key}`);
+    return plaintext;
+  }
+
+  /** The newest version of a Transit key (ciphertexts of older versions are due for rewrapping). */
+  async transitLatestVersion(mount: string, key: string): Promise<number> {
+    await this.ensureToken();
+    const res = await this.call("GET", `${mount}/keys/${key}`);
+    const latest = (res.data as { latest_version?: unknown } | undefined)?.latest_version;
+    if (typeof latest !== "number")
+      throw new VaultError(502, `Vault returned no key version for ${mount}/keys/${key}`);
+    return latest;
+  }
 }
