@@ -27,6 +27,7 @@ export * from "./audit/canonical-json.ts";
 export * from "./audit/merkle.ts";
 export * from "./audit/signed-note.ts";
 export * from "./audit/chain.ts";
+export * from "./audit/sequencer.ts";
 export * from "./audit/checkpoint.ts";
 export * from "./audit/verify.ts";
 export * from "./audit/audit-trail.ts";

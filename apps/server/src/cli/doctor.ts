@@ -55,6 +55,17 @@ export async function runDoctor(config: Config, database: DatabaseHandle): Promi
 
   await checkKek(config, database, add);
 
+  const [backlog] = await queryRows<{ n: number }>(
+    database.db,
+    sql`select count(*)::int as n from audit_inbox where created_at < now() - interval '5 minutes'`,
+  );
+  if ((backlog?.n ?? 0) > 0)
+    add(
+      "warn",
+      "audit.chain",
+      `${backlog!.n} committed audit event(s) have waited over 5 minutes to be chained: is the database writable?`,
+    );
+
   const status = await migrationStatus(database);
   if (status.current) add("ok", "migrations", `database schema is current (${status.applied} migrations)`);
   else

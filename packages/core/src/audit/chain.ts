@@ -51,14 +51,20 @@ export function auditLeafHex(row: Omit<AuditRow, "leafHash">): string {
 }
 
 /**
- * Appends events to the chain: locks the chain head (so seq is gapless and the order is the
- * commit order), links each event to the previous hash, and moves the head. Call last in a
- * transaction — withTransaction does, via emitAudit — so no other lock is taken after this one.
+ * Appends events to the chain: locks the chain head (so seq is gapless), links each event to the
+ * previous hash, and moves the head. Call last in a transaction, so no other lock is taken after
+ * this one; the audit sequencer (sequencer.ts) is the usual caller.
  */
-export async function appendAuditEvents(tx: Transaction, rows: AuditRowInput[]): Promise<AuditRow[]> {
-  if (rows.length === 0) return [];
+export async function appendAuditEvents(
+  tx: Transaction,
+  input: AuditRowInput[] | (() => Promise<AuditRowInput[]>),
+): Promise<AuditRow[]> {
+  if (Array.isArray(input) && input.length === 0) return [];
   const [head] = await tx.select().from(auditChainHead).where(eq(auditChainHead.id, 1)).for("update");
   if (!head) throw new Error("audit chain head is missing: run migrations");
+  // A function is read only once the lock is held (the sequencer picks its rows under it).
+  const rows = Array.isArray(input) ? input : await input();
+  if (rows.length === 0) return [];
   let seq = head.nextSeq;
   let prevHash = head.lastHash;
   const chained = rows.map((row) => {

@@ -2,6 +2,7 @@ import { desc, gte, asc, and, lt, sql } from "drizzle-orm";
 import { auditChainHead, auditCheckpoints, auditEvents, type Database } from "@enclave/db";
 import { deriveKey } from "../crypto/keys.ts";
 import { MerkleFrontier } from "./merkle.ts";
+import { flushAuditInbox } from "./sequencer.ts";
 import { noteSignerFromSeed, signCheckpoint, type NoteSigner } from "./signed-note.ts";
 
 export interface AuditSettings {
@@ -32,6 +33,8 @@ export async function createCheckpoint(
   db: Database,
   settings: AuditSettings,
 ): Promise<StoredCheckpoint | null> {
+  // Events committed by a process that died before chaining them are chained now.
+  await flushAuditInbox(db);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${0x656e6332})`);
     const [head] = await tx.select().from(auditChainHead);

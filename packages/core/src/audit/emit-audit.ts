@@ -1,7 +1,8 @@
 import { uuidv7 } from "uuidv7";
-import type { Transaction } from "@enclave/db";
+import { auditInbox, type Transaction } from "@enclave/db";
 import { actorId, type Ctx } from "../context/ctx.ts";
-import { onBeforeCommit } from "../context/transaction.ts";
+import { onAfterCommit, onBeforeCommit } from "../context/transaction.ts";
+import { flushAuditInbox } from "./sequencer.ts";
 import { redactDeep } from "../log/redact.ts";
 import { appendAuditEvents, type AuditRowInput } from "./chain.ts";
 
@@ -19,9 +20,9 @@ export interface AuditEventInput {
 const pending = new WeakMap<object, AuditRowInput[]>();
 
 /**
- * Records an audit event in the caller's transaction. The event joins the hash chain just before
- * COMMIT (so the chain lock is the last lock the transaction takes); if that append fails, the
- * action it records rolls back with it.
+ * Records an audit event in the caller's transaction: just before COMMIT the transaction's events
+ * go to the audit inbox (so if that insert fails, the action rolls back with it), and right after
+ * COMMIT the sequencer chains them into audit_events, batching concurrent transactions together.
  */
 export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInput): Promise<void> {
   const row = auditRow(ctx, event);
@@ -34,13 +35,21 @@ export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInpu
   if (
     onBeforeCommit(tx, async () => {
       pending.delete(tx);
-      await appendAuditEvents(tx, batch);
+      await tx.insert(auditInbox).values(batch);
     })
   ) {
     pending.set(tx, batch);
+    onAfterCommit(tx, async (db) => {
+      try {
+        await flushAuditInbox(db);
+      } catch (err) {
+        // Committed and durable in the inbox: the next flush (any process, or the checkpoint timer) chains it.
+        ctx.log.error({ err }, "audit sequencer failed; events stay queued in audit_inbox");
+      }
+    });
     return;
   }
-  // A transaction not opened by withTransaction: append right away.
+  // A transaction not opened by withTransaction: chain right away, under the head lock.
   await appendAuditEvents(tx, batch);
 }
 

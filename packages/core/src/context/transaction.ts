@@ -1,8 +1,9 @@
-import type { Transaction } from "@enclave/db";
+import type { Database, Transaction } from "@enclave/db";
 import type { Ctx } from "./ctx.ts";
 
 const openTransactions = new WeakSet<object>();
 const beforeCommit = new WeakMap<object, (() => Promise<void>)[]>();
+const afterCommit = new WeakMap<object, ((db: Database) => Promise<void>)[]>();
 
 /**
  * Runs `fn` at the end of the transaction, after the verb's own work and before COMMIT; a failure
@@ -10,6 +11,18 @@ const beforeCommit = new WeakMap<object, (() => Promise<void>)[]>();
  */
 export function onBeforeCommit(tx: object, fn: () => Promise<void>): boolean {
   const hooks = beforeCommit.get(tx);
+  if (!hooks) return false;
+  hooks.push(fn);
+  return true;
+}
+
+/**
+ * Runs `fn` with the outer database handle once the transaction has committed (not on rollback).
+ * Its failure does not undo the committed work; the caller sees it. Returns false outside
+ * withTransaction.
+ */
+export function onAfterCommit(tx: object, fn: (db: Database) => Promise<void>): boolean {
+  const hooks = afterCommit.get(tx);
   if (!hooks) return false;
   hooks.push(fn);
   return true;
@@ -24,9 +37,11 @@ export async function withTransaction<T>(
   fn: (tx: Transaction, txCtx: Ctx) => Promise<T>,
 ): Promise<T> {
   if (openTransactions.has(ctx.db)) return fn(ctx.db as Transaction, ctx);
-  return ctx.db.transaction(async (tx) => {
+  const after: ((db: Database) => Promise<void>)[] = [];
+  const result = await ctx.db.transaction(async (tx) => {
     openTransactions.add(tx);
     beforeCommit.set(tx, []);
+    afterCommit.set(tx, after);
     try {
       const result = await fn(tx, { ...ctx, db: tx });
       for (const hook of beforeCommit.get(tx)!.splice(0)) await hook();
@@ -34,8 +49,11 @@ export async function withTransaction<T>(
     } finally {
       openTransactions.delete(tx);
       beforeCommit.delete(tx);
+      afterCommit.delete(tx);
     }
   });
+  for (const hook of after) await hook(ctx.db);
+  return result;
 }
 
 export function inTransaction(ctx: Ctx): boolean {

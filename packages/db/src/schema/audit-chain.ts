@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, jsonb, pgTable, smallint, text } from "drizzle-orm/pg-core";
+import { bigint, check, jsonb, pgTable, smallint, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, updatedAt } from "./columns.ts";
 
 /**
@@ -38,3 +38,31 @@ export const auditSinkCursors = pgTable("audit_sink_cursors", {
   shippedCheckpointSize: bigint("shipped_checkpoint_size", { mode: "number" }).notNull().default(0),
   updatedAt: updatedAt(),
 });
+
+/**
+ * Audit events committed with their action but not yet chained. A business transaction only
+ * inserts here (no shared lock), and the sequencer moves rows into audit_events in commit-time
+ * batches under the chain-head lock — so "no audit row, no action" holds without serialising
+ * every audited transaction on one row.
+ */
+export const auditInbox = pgTable(
+  "audit_inbox",
+  {
+    id: uuid("id").primaryKey(),
+    workspaceId: uuid("workspace_id"),
+    actorType: text("actor_type", { enum: ["user", "apiKey", "endUser", "system", "anonymous"] }).notNull(),
+    actorId: text("actor_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    outcome: text("outcome", { enum: ["success", "failure", "denied"] }).notNull(),
+    requestId: text("request_id"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  // The same constraints as audit_events, so a row that could never be chained is refused here,
+  // inside the action's own transaction.
+  (t) => [check("audit_inbox_outcome_ck", sql`${t.outcome} in ('success', 'failure', 'denied')`)],
+);

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asc } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
+import { auditEvents, auditInbox, type DatabaseHandle } from "@enclave/db";
+import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
+import { withTransaction } from "../context/transaction.ts";
+import { testCtx } from "../../test/ctx.ts";
+import { emitAudit } from "./emit-audit.ts";
+import { flushAuditInbox } from "./sequencer.ts";
+import { auditLeafHex, GENESIS_HASH } from "./chain.ts";
+
+describe.each(testDatabaseKinds())("audit sequencer on %s", (kind) => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(() => database.close());
+
+  async function chainIsWhole(): Promise<number> {
+    const rows = await database.db.select().from(auditEvents).orderBy(asc(auditEvents.seq));
+    let prev = GENESIS_HASH;
+    rows.forEach((row, i) => {
+      expect(row.seq).toBe(i);
+      expect(row.prevHash).toBe(prev);
+      expect(auditLeafHex(row)).toBe(row.leafHash);
+      prev = row.leafHash;
+    });
+    return rows.length;
+  }
+
+  it("chains concurrent transactions' events gapless, and each caller sees its event on return", async () => {
+    const ctx = testCtx(database);
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        await withTransaction(ctx, (tx, c) =>
+          emitAudit(tx, c, { action: "test.concurrent", details: { i } }),
+        );
+        const mine = (await database.db.select().from(auditEvents)).filter(
+          (e) => e.action === "test.concurrent" && e.details.i === i,
+        );
+        expect(mine).toHaveLength(1);
+      }),
+    );
+    expect(await chainIsWhole()).toBe(40);
+    expect(await database.db.select().from(auditInbox)).toEqual([]);
+  });
+
+  it("chains events a crashed process left committed in the inbox", async () => {
+    const before = await chainIsWhole();
+    await database.db.insert(auditInbox).values(
+      [1, 2, 3].map((n) => ({
+        id: uuidv7(),
+        actorType: "system" as const,
+        actorId: "crashed",
+        action: "test.orphan",
+        outcome: "success" as const,
+        details: { n },
+      })),
+    );
+    await flushAuditInbox(database.db);
+    expect(await chainIsWhole()).toBe(before + 3);
+    expect(await database.db.select().from(auditInbox)).toEqual([]);
+  });
+
+  it("refuses to edit a pending event in place", async () => {
+    await database.db.insert(auditInbox).values({
+      id: uuidv7(),
+      actorType: "system",
+      action: "test.pending",
+      outcome: "success",
+    });
+    await expect(database.db.update(auditInbox).set({ action: "test.forged" })).rejects.toThrow();
+    await flushAuditInbox(database.db);
+  });
+});
