@@ -47,6 +47,7 @@ export interface Config {
   audit: {
     origin: string;
     checkpointSeconds: number;
+    heartbeatSeconds: number;
     ship: {
       fileDir: string | undefined;
       fileMaxBytes: number;
@@ -263,6 +264,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     audit: {
       origin: v.AUDIT_ORIGIN,
       checkpointSeconds: v.AUDIT_CHECKPOINT_SECONDS,
+      heartbeatSeconds: v.AUDIT_HEARTBEAT_SECONDS,
       ship: {
         fileDir: v.AUDIT_SHIP_FILE_DIR,
         fileMaxBytes: v.AUDIT_SHIP_FILE_MAX_BYTES,

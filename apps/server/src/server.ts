@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import {
   auditSettingsFromSecret,
-  createCheckpoint,
+  checkpointOrHeartbeat,
   createGuardedFetch,
   issueSetupToken,
   startShipping,
@@ -134,7 +134,7 @@ function startAuditCheckpoints(config: Config, database: DatabaseHandle, log: Lo
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    createCheckpoint(database.db, settings)
+    checkpointOrHeartbeat(database.db, settings, config.audit.heartbeatSeconds * 1000)
       .then((cp) => cp && log.info({ size: cp.size, root: cp.rootHash }, "audit checkpoint signed"))
       .catch((err: unknown) => log.error({ err }, "audit checkpoint failed"))
       .finally(() => (running = false));

@@ -251,6 +251,12 @@ export const VARIABLES = {
     default: "60",
     description: "How often the worker signs a Merkle checkpoint over new audit events.",
   },
+  AUDIT_HEARTBEAT_SECONDS: {
+    schema: int(10, 86_400).default(300),
+    default: "300",
+    description:
+      "When no audit event happened for this long, the worker appends a signed `audit.heartbeat` so a SIEM can alert when heartbeats stop.",
+  },
   AUDIT_SHIP_FILE_DIR: {
     schema: z.string().min(1).optional(),
     description: "Ship audit events and checkpoints as JSON lines into this directory (e.g. a host volume).",

@@ -3,6 +3,8 @@ import { auditChainHead, auditCheckpoints, auditEvents, type Database } from "@e
 import { deriveKey } from "../crypto/keys.ts";
 import { MerkleFrontier } from "./merkle.ts";
 import { flushAuditInbox } from "./sequencer.ts";
+import { uuidv7 } from "uuidv7";
+import { appendAuditEvents } from "./chain.ts";
 import { noteSignerFromSeed, signCheckpoint, type NoteSigner } from "./signed-note.ts";
 
 export interface AuditSettings {
@@ -72,4 +74,41 @@ export async function createCheckpoint(
     });
     return stored;
   });
+}
+
+/**
+ * The worker's periodic step: a checkpoint over new events, or — when nothing happened for
+ * `heartbeatAfterMs` — an `audit.heartbeat` event and a checkpoint over it, so a SIEM can alert
+ * when the signed heartbeats stop arriving (audit disabled, or history cut off and frozen).
+ */
+export async function checkpointOrHeartbeat(
+  db: Database,
+  settings: AuditSettings,
+  heartbeatAfterMs: number,
+  now: Date = new Date(),
+): Promise<StoredCheckpoint | null> {
+  const made = await createCheckpoint(db, settings);
+  if (made) return made;
+  const [last] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.size)).limit(1);
+  if (last && now.getTime() - last.createdAt.getTime() < heartbeatAfterMs) return null;
+  await db.transaction((tx) =>
+    appendAuditEvents(tx, [
+      {
+        id: uuidv7(),
+        createdAt: now,
+        workspaceId: null,
+        actorType: "system",
+        actorId: "audit-heartbeat",
+        ip: null,
+        userAgent: null,
+        action: "audit.heartbeat",
+        targetType: null,
+        targetId: null,
+        outcome: "success",
+        requestId: null,
+        details: { checkpointSize: last?.size ?? 0 },
+      },
+    ]),
+  );
+  return createCheckpoint(db, settings);
 }

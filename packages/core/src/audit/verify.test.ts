@@ -13,7 +13,7 @@ import { testCtx } from "../../test/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "./emit-audit.ts";
 import { auditLeafHex, type AuditRow } from "./chain.ts";
-import { createCheckpoint, type AuditSettings } from "./checkpoint.ts";
+import { checkpointOrHeartbeat, createCheckpoint, type AuditSettings } from "./checkpoint.ts";
 import { noteSignerFromSeed } from "./signed-note.ts";
 import { verifyAuditLog } from "./verify.ts";
 
@@ -53,6 +53,25 @@ describe.each(testDatabaseKinds())("audit hash chain on %s", (kind) => {
   afterEach(async () => {
     await database?.close();
     database = undefined;
+  });
+
+  it("when idle, signs a heartbeat event and a checkpoint over it; not before the interval", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 3, 99);
+    const t0 = new Date();
+    expect(await checkpointOrHeartbeat(database.db, settings, 60_000, t0)).toMatchObject({ size: 3 });
+    expect(
+      await checkpointOrHeartbeat(database.db, settings, 60_000, new Date(t0.getTime() + 1000)),
+    ).toBeNull();
+    const later = new Date(t0.getTime() + 61_000);
+    expect(await checkpointOrHeartbeat(database.db, settings, 60_000, later)).toMatchObject({ size: 4 });
+    const [beat] = await database.db.select().from(auditEvents).where(eq(auditEvents.seq, 3));
+    expect(beat).toMatchObject({
+      action: "audit.heartbeat",
+      actorType: "system",
+      details: { checkpointSize: 3 },
+    });
+    expect(await verifyAuditLog(database.db, verifyOpts)).toMatchObject({ ok: true, events: 4 });
   });
 
   it("an untouched log verifies clean, against stored and external checkpoints", async () => {
