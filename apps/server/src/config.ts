@@ -48,6 +48,7 @@ export interface Config {
     origin: string;
     checkpointSeconds: number;
     heartbeatSeconds: number;
+    signer: "local" | "vault-transit";
     ship: {
       fileDir: string | undefined;
       fileMaxBytes: number;
@@ -75,6 +76,7 @@ export interface Config {
     secretIdFile: string | undefined;
     transitMount: string;
     transitKey: string;
+    transitSignKey: string;
   };
   aws: { region: string | undefined; secretsEndpoint: string | undefined };
   secretCache: { ttlSeconds: number; graceSeconds: number };
@@ -207,6 +209,8 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
   let kek = v.ENCLAVE_KEK ?? (references.ENCLAVE_KEK ? "" : undefined);
   const transit = v.ENCLAVE_KEK_PROVIDER === "vault-transit";
   if (transit && !v.VAULT_ADDR) problems.push("ENCLAVE_KEK_PROVIDER=vault-transit needs VAULT_ADDR");
+  if (v.AUDIT_SIGNER === "vault-transit" && !v.VAULT_ADDR)
+    problems.push("AUDIT_SIGNER=vault-transit needs VAULT_ADDR");
   if (kek === undefined && production && !transit) {
     problems.push("ENCLAVE_KEK is required in production (set ENCLAVE_KEK or ENCLAVE_KEK_FILE)");
   } else if (kek === undefined && !transit) {
@@ -257,6 +261,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       secretIdFile: v.VAULT_SECRET_ID_FILE,
       transitMount: v.VAULT_TRANSIT_MOUNT,
       transitKey: v.VAULT_TRANSIT_KEY,
+      transitSignKey: v.VAULT_TRANSIT_SIGN_KEY,
     },
     aws: { region: v.AWS_REGION, secretsEndpoint: v.AWS_SECRETS_ENDPOINT },
     secretCache: { ttlSeconds: v.SECRET_CACHE_SECONDS, graceSeconds: v.SECRET_GRACE_SECONDS },
@@ -265,6 +270,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
       origin: v.AUDIT_ORIGIN,
       checkpointSeconds: v.AUDIT_CHECKPOINT_SECONDS,
       heartbeatSeconds: v.AUDIT_HEARTBEAT_SECONDS,
+      signer: v.AUDIT_SIGNER,
       ship: {
         fileDir: v.AUDIT_SHIP_FILE_DIR,
         fileMaxBytes: v.AUDIT_SHIP_FILE_MAX_BYTES,

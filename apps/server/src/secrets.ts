@@ -1,4 +1,7 @@
 import {
+  auditSettingsFromSecret,
+  openTransitNoteSigner,
+  type AuditSettings,
   AwsSecretsManager,
   createGuardedFetch,
   LocalKek,
@@ -82,4 +85,21 @@ export function openKekRing(
     current: new VaultTransitKek(vault, config.vault.transitMount, config.vault.transitKey),
     previous: locals,
   };
+}
+
+/** Checkpoint signing for this configuration: a key derived from SECRET_KEY, or Vault Transit. */
+export async function openAuditSettings(
+  config: Config,
+  vault: VaultClient | undefined = openVaultClient(config),
+): Promise<AuditSettings> {
+  if (config.audit.signer === "local")
+    return auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin);
+  if (!vault) throw new ConfigError(["AUDIT_SIGNER=vault-transit needs VAULT_ADDR"]);
+  const signer = await openTransitNoteSigner(
+    vault,
+    config.vault.transitMount,
+    config.vault.transitSignKey,
+    config.audit.origin,
+  );
+  return { origin: config.audit.origin, signer };
 }

@@ -65,6 +65,7 @@ describe("moving the KEK into Vault Transit", () => {
   it("`keys rotate` rewraps local data keys under Transit; `doctor` proves the Transit key works", async () => {
     const vault = new VaultStub();
     vault.rotateTransitKey("transit/enclave-kek");
+    vault.rotateSigningKey("transit/enclave-audit");
     await vault.start();
     const token = vault.issueToken(["transit/"]);
     try {
@@ -89,6 +90,7 @@ describe("moving the KEK into Vault Transit", () => {
             ENCLAVE_DATA_DIR: dataDir,
             SECRET_KEY: TEST_SECRET_KEY,
             ENCLAVE_KEK_PROVIDER: "vault-transit",
+            AUDIT_SIGNER: "vault-transit",
             VAULT_ADDR: vault.url,
             VAULT_TOKEN: token,
             ENCLAVE_KEK: localKek.toString("base64"),
@@ -102,6 +104,21 @@ describe("moving the KEK into Vault Transit", () => {
       expect(doctor.stdout).toMatch(/OK +kek: data keys are wrapped by vault-transit:transit\/enclave-kek/);
       expect(doctor.stdout).not.toContain("still wrapped by an older KEK");
       expect(doctor.stdout + doctor.stderr).not.toContain(token);
+
+      // Checkpoints are signed by the Transit ed25519 key; the CLI publishes its verifier key.
+      const signs = vault.transitCalls;
+      const checkpoint = await run("audit", "checkpoint");
+      expect(checkpoint.stdout).toMatch(/^enclave\.local\/audit\n\d+\n/);
+      expect(vault.transitCalls).toBeGreaterThan(signs);
+      const publicKey = await run("audit", "public-key");
+      const raw = vault.signingKeys
+        .get("transit/enclave-audit")![0]!
+        .publicKey.export({ format: "der", type: "spki" });
+      expect(publicKey.stdout.trim().split("+")[2]).toBe(
+        Buffer.concat([Buffer.from([1]), raw.subarray(12)]).toString("base64"),
+      );
+      const verified = await run("audit", "verify");
+      expect(verified.stdout).toContain("verified");
 
       const after = await openPglite({ dataDir: join(dataDir, "pg") });
       try {

@@ -26,6 +26,7 @@ export * from "./identity/recovery-codes.ts";
 export * from "./audit/canonical-json.ts";
 export * from "./audit/merkle.ts";
 export * from "./audit/signed-note.ts";
+export * from "./audit/transit-signer.ts";
 export * from "./audit/chain.ts";
 export * from "./audit/sequencer.ts";
 export * from "./audit/checkpoint.ts";

@@ -1,7 +1,14 @@
 // A stand-in for HashiCorp Vault, written from its published HTTP API (no Vault binary is
 // available here): AppRole login, token lookup/renew-self, KV v2 reads with versions, policies
 // as allowed path prefixes, the namespace header, and Transit encrypt/decrypt with associated data.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -16,6 +23,7 @@ export class VaultStub {
   readonly kv = new Map<string, Record<string, unknown>[]>(); // "mount/path" → versions (1-based)
   readonly transitKeys = new Map<string, Buffer[]>(); // "mount/name" → key versions (1-based)
   transitCalls = 0;
+  readonly signingKeys = new Map<string, { privateKey: KeyObject; publicKey: KeyObject }[]>();
   roleId = "role-123";
   secretId = "secret-456";
   namespace: string | undefined;
@@ -38,6 +46,36 @@ export class VaultStub {
     const versions = this.transitKeys.get(mountName) ?? [];
     versions.push(randomBytes(32));
     this.transitKeys.set(mountName, versions);
+  }
+
+  /** Creates an ed25519 Transit key, or adds a new version to it. */
+  rotateSigningKey(mountName: string): void {
+    const versions = this.signingKeys.get(mountName) ?? [];
+    versions.push(generateKeyPairSync("ed25519"));
+    this.signingKeys.set(mountName, versions);
+  }
+
+  private signing(method: string, op: string, mountName: string, raw: string): [number, unknown] {
+    const versions = this.signingKeys.get(mountName)!;
+    if (method === "GET" && op === "keys") {
+      const keys = Object.fromEntries(
+        versions.map((k, i) => [
+          String(i + 1),
+          {
+            public_key: k.publicKey.export({ format: "der", type: "spki" }).subarray(12).toString("base64"),
+          },
+        ]),
+      );
+      return [200, { data: { type: "ed25519", latest_version: versions.length, keys } }];
+    }
+    if (method !== "POST" || op !== "sign") return [400, { errors: ["unsupported operation"] }];
+    const body = JSON.parse(raw || "{}") as { input?: string; key_version?: number };
+    const v = body.key_version ?? versions.length;
+    const key = versions[v - 1];
+    if (!key) return [400, { errors: ["invalid key version"] }];
+    this.transitCalls++;
+    const signature = sign(null, Buffer.from(body.input ?? "", "base64"), key.privateKey).toString("base64");
+    return [200, { data: { signature: `vault:v${v}:${signature}`, key_version: v } }];
   }
 
   private transit(
@@ -119,11 +157,12 @@ export class VaultStub {
             auth: { client_token: tokenId, lease_duration: this.leaseSeconds, renewable: true },
           });
         }
-        const t = /^([^/]+)\/(encrypt|decrypt|keys)\/([^/]+)$/.exec(path);
+        const t = /^([^/]+)\/(encrypt|decrypt|keys|sign)\/([^/]+)$/.exec(path);
         if (t) {
           if (!token.policies.some((p) => path.startsWith(p)))
             return send(403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
           const name = `${t[1]}/${t[3]}`;
+          if (this.signingKeys.has(name)) return send(...this.signing(req.method ?? "GET", t[2]!, name, raw));
           if (req.method === "GET" && t[2] === "keys") {
             const versions = this.transitKeys.get(name);
             return versions

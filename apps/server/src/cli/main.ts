@@ -98,7 +98,8 @@ async function audit(args: string[]): Promise<void> {
   if (sub !== "verify" && sub !== "checkpoint" && sub !== "public-key") fail(USAGE, EXIT_USAGE);
   const config = await readConfig();
   const core = await import("@enclave/core");
-  const settings = core.auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin);
+  const { openAuditSettings } = await import("../secrets.ts");
+  const settings = await openAuditSettings(config);
   if (sub === "public-key") {
     process.stdout.write(`${core.verifierKey(settings.signer)}\n`);
     return;

@@ -133,6 +133,20 @@ export const VARIABLES = {
     description:
       "Transit key name (type aes256-gcm96). The Vault policy needs `update` on `<mount>/encrypt/<key>` and `<mount>/decrypt/<key>`, `read` on `<mount>/keys/<key>`.",
   },
+  AUDIT_SIGNER: {
+    schema: z.enum(["local", "vault-transit"]).default("local"),
+    default: "local",
+    description:
+      "Who signs audit checkpoints: `local` (Ed25519 key derived from SECRET_KEY) or `vault-transit` (an `ed25519` Transit key; Enclave only holds the public key).",
+  },
+  VAULT_TRANSIT_SIGN_KEY: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default("enclave-audit"),
+    default: "enclave-audit",
+    description: "Transit key (type ed25519) that signs audit checkpoints when `AUDIT_SIGNER=vault-transit`.",
+  },
   VAULT_ADDR: {
     schema: z.url({ protocol: /^https?$/ }).optional(),
     description:

@@ -6,7 +6,7 @@ import rateLimit from "@fastify/rate-limit";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import {
-  auditSettingsFromSecret,
+  type AuditSettings,
   defaultIdentitySettings,
   Envelope,
   type KekRing,
@@ -18,7 +18,7 @@ import {
 import type { DatabaseHandle } from "@enclave/db";
 import type { Config } from "../config.ts";
 import { createLogger } from "./logger.ts";
-import { openKekRing } from "../secrets.ts";
+import { openAuditSettings, openKekRing } from "../secrets.ts";
 import { registerErrorHandling } from "./plugins/errors.ts";
 import { registerRouteGuard, type RegisteredRoute } from "./plugins/route-guard.ts";
 import { registerRequestContext, type Authenticate } from "./plugins/request-context.ts";
@@ -48,6 +48,8 @@ export interface AppDeps {
   authenticate?: Authenticate;
   /** Shared store for rate limits across replicas; in-memory without it. */
   redis?: Redis;
+  /** Checkpoint signing (tests inject one); from config (local key or Vault Transit) without it. */
+  auditSettings?: AuditSettings;
   /** Key-encryption keys for the envelope; built from config (local or Vault Transit) without it. */
   kekRing?: KekRing;
   /** Outbound HTTP overrides (tests inject a DNS stub). */
@@ -111,7 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     services: {
       queue: deps.queue,
       identity: identitySettings(config),
-      audit: auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin),
+      audit: deps.auditSettings ?? (await openAuditSettings(config)),
       outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
       envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
     },

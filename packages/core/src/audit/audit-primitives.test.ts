@@ -60,16 +60,16 @@ describe("signed checkpoint notes", () => {
   const signer = noteSignerFromSeed("enclave.test/audit", randomBytes(32));
   const cp = { origin: "enclave.test/audit", size: 42, rootHash: leafHash("root") };
 
-  it("sign and open round-trip", () => {
-    const note = signCheckpoint(cp, signer);
+  it("sign and open round-trip", async () => {
+    const note = await signCheckpoint(cp, signer);
     expect(note.startsWith(checkpointBody(cp))).toBe(true);
     expect(note).toMatch(/\n\n\u2014 enclave\.test\/audit [A-Za-z0-9+/]+=*\n$/);
     expect(openCheckpoint(note, signer.publicKey, signer.name)).toEqual(cp);
     expect(verifierKey(signer)).toMatch(/^enclave\.test\/audit\+[0-9a-f]{8}\+[A-Za-z0-9+/]+=*$/);
   });
 
-  it("reject a changed size or root, another key, and a malformed note", () => {
-    const note = signCheckpoint(cp, signer);
+  it("reject a changed size or root, another key, and a malformed note", async () => {
+    const note = await signCheckpoint(cp, signer);
     expect(openCheckpoint(note.replace("\n42\n", "\n41\n"), signer.publicKey, signer.name)).toBeNull();
     const other = noteSignerFromSeed("enclave.test/audit", randomBytes(32));
     expect(openCheckpoint(note, other.publicKey, other.name)).toBeNull();

@@ -65,7 +65,10 @@ export async function createCheckpoint(
       }
     }
     const rootHash = frontier.root();
-    const note = signCheckpoint({ origin: settings.origin, size: frontier.size, rootHash }, settings.signer);
+    const note = await signCheckpoint(
+      { origin: settings.origin, size: frontier.size, rootHash },
+      settings.signer,
+    );
     const stored = { size: frontier.size, rootHash: rootHash.toString("hex"), note };
     await tx.insert(auditCheckpoints).values({
       ...stored,

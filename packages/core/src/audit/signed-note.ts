@@ -7,10 +7,11 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyOb
  */
 export interface NoteSigner {
   name: string;
-  privateKey: KeyObject;
   publicKey: KeyObject;
   /** 4-byte key hash: SHA-256(name || "\n" || 0x01 || 32-byte public key)[:4]. */
   keyHash: Buffer;
+  /** Ed25519 signature of `message`: computed here, or by Vault Transit (the key never leaves it). */
+  sign(message: Buffer): Promise<Buffer>;
 }
 
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
@@ -20,7 +21,13 @@ export function rawPublicKey(key: KeyObject): Buffer {
   return key.export({ format: "der", type: "spki" }).subarray(ED25519_SPKI_PREFIX.length);
 }
 
-function keyHashOf(name: string, publicKey: KeyObject): Buffer {
+/** A public key object from the 32 raw bytes of an Ed25519 key. */
+export function ed25519PublicKey(raw: Buffer): KeyObject {
+  if (raw.length !== 32) throw new Error("an Ed25519 public key is 32 bytes");
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
+}
+
+export function keyHashOf(name: string, publicKey: KeyObject): Buffer {
   return createHash("sha256")
     .update(Buffer.from(`${name}\n`, "utf8"))
     .update(Buffer.from([0x01]))
@@ -39,7 +46,12 @@ export function noteSignerFromSeed(name: string, seed: Buffer): NoteSigner {
     type: "pkcs8",
   });
   const publicKey = createPublicKey(privateKey);
-  return { name, privateKey, publicKey, keyHash: keyHashOf(name, publicKey) };
+  return {
+    name,
+    publicKey,
+    keyHash: keyHashOf(name, publicKey),
+    sign: async (message) => sign(null, message, privateKey),
+  };
 }
 
 /** The verifier key in the note ecosystem's text form: `<name>+<hex key hash>+<base64(0x01 || pubkey)>`. */
@@ -58,9 +70,11 @@ export function checkpointBody(cp: Checkpoint): string {
   return `${cp.origin}\n${cp.size}\n${cp.rootHash.toString("base64")}\n`;
 }
 
-export function signCheckpoint(cp: Checkpoint, signer: NoteSigner): string {
+export async function signCheckpoint(cp: Checkpoint, signer: NoteSigner): Promise<string> {
   const body = checkpointBody(cp);
-  const signature = sign(null, Buffer.from(body, "utf8"), signer.privateKey);
+  const signature = await signer.sign(Buffer.from(body, "utf8"));
+  if (!verify(null, Buffer.from(body, "utf8"), signer.publicKey, signature))
+    throw new Error(`checkpoint signature by ${signer.name} does not verify with its public key`);
   return `${body}\n\u2014 ${signer.name} ${Buffer.concat([signer.keyHash, signature]).toString("base64")}\n`;
 }
 

@@ -179,4 +179,26 @@ export class VaultClient {
       throw new VaultError(502, `Vault returned no key version for ${mount}/keys/${key}`);
     return latest;
   }
+
+  /** Transit `sign` with a pinned key version: the raw signature bytes. */
+  async transitSign(mount: string, key: string, inputB64: string, keyVersion: number): Promise<Buffer> {
+    await this.ensureToken();
+    const res = await this.call("POST", `${mount}/sign/${key}`, { input: inputB64, key_version: keyVersion });
+    const signature = (res.data as { signature?: unknown } | undefined)?.signature;
+    const m = typeof signature === "string" ? /^vault:v\d+:(.+)$/.exec(signature) : null;
+    if (!m) throw new VaultError(502, `Vault returned no signature for ${mount}/sign/${key}`);
+    return Buffer.from(m[1]!, "base64");
+  }
+
+  /** A Transit signing key's newest version and that version's public key (base64). */
+  async transitPublicKey(mount: string, key: string): Promise<{ version: number; publicKey: string }> {
+    await this.ensureToken();
+    const res = await this.call("GET", `${mount}/keys/${key}`);
+    const data = res.data as
+      { latest_version?: number; keys?: Record<string, { public_key?: string }> } | undefined;
+    const version = data?.latest_version;
+    const publicKey = version ? data?.keys?.[String(version)]?.public_key : undefined;
+    if (!version || !publicKey) throw new VaultError(502, `${mount}/keys/${key} is not a signing key`);
+    return { version, publicKey };
+  }
 }
