@@ -2,12 +2,13 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import {
-  auditSettingsFromSecret,
+  type AuditSettings,
   checkpointOrHeartbeat,
   createGuardedFetch,
   issueSetupToken,
   startShipping,
   type AuditSink,
+  type Queue,
 } from "@enclave/core";
 import { FileSink } from "./audit-sinks/file-sink.ts";
 import { HttpSink } from "./audit-sinks/http-sink.ts";
@@ -19,6 +20,7 @@ import { buildApp, type RoutePlugin } from "./http/build-app.ts";
 import { createLogger } from "./http/logger.ts";
 import { openRuntime, shouldAutoMigrate } from "./runtime.ts";
 import { registerProcessors } from "./worker/processors.ts";
+import { openAuditSettings } from "./secrets.ts";
 
 export type ProcessKind = "start" | "serve" | "worker";
 
@@ -40,14 +42,21 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
 
   let stopBackground = async () => {};
   if (kind !== "serve") {
-    registerProcessors(runtime.queue, log);
+    registerProcessors(runtime.queue, log, { db: runtime.database.db });
     await runtime.queue.start();
-    const stopCheckpoints = startAuditCheckpoints(config, runtime.database, log);
+    const stopCheckpoints = startAuditCheckpoints(
+      config,
+      await openAuditSettings(config),
+      runtime.database,
+      log,
+    );
+    const stopRetention = startRetentionPurge(config, runtime.queue, log);
     const sinks = auditSinks(config);
     const stopShipping = sinks.length > 0 ? startShipping(runtime.database.db, sinks, log) : async () => {};
     if (sinks.length > 0) log.info({ sinks: sinks.map((s) => s.id) }, "shipping the audit trail");
     stopBackground = async () => {
       stopCheckpoints();
+      stopRetention();
       await stopShipping();
     };
   }
@@ -128,8 +137,12 @@ async function announceSetupToken(config: Config, database: DatabaseHandle, log:
 }
 
 /** Signs a Merkle checkpoint over new audit events every AUDIT_CHECKPOINT_SECONDS. */
-function startAuditCheckpoints(config: Config, database: DatabaseHandle, log: Logger): () => void {
-  const settings = auditSettingsFromSecret(config.secrets.secretKey, config.audit.origin);
+function startAuditCheckpoints(
+  config: Config,
+  settings: AuditSettings,
+  database: DatabaseHandle,
+  log: Logger,
+): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
@@ -139,6 +152,24 @@ function startAuditCheckpoints(config: Config, database: DatabaseHandle, log: Lo
       .catch((err: unknown) => log.error({ err }, "audit checkpoint failed"))
       .finally(() => (running = false));
   }, config.audit.checkpointSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Enqueues the retention purge now and every RETENTION_PURGE_MINUTES. The job id names the period,
+ * so several worker processes enqueue it once per period between them.
+ */
+function startRetentionPurge(config: Config, queue: Queue, log: Logger): () => void {
+  const periodMs = config.chat.retentionPurgeMinutes * 60_000;
+  const enqueue = () => {
+    const period = Math.floor(Date.now() / periodMs);
+    queue
+      .enqueue("apps.retention_purge", {}, { jobId: `retention-purge-${period}`, attempts: 1 })
+      .catch((err: unknown) => log.error({ err }, "could not enqueue the retention purge"));
+  };
+  enqueue();
+  const timer = setInterval(enqueue, periodMs);
   timer.unref();
   return () => clearInterval(timer);
 }

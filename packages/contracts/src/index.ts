@@ -4,3 +4,4 @@ export * from "./jobs.ts";
 export * from "./identity.ts";
 export * from "./models.ts";
 export * from "./apps.ts";
+export * from "./app-logs.ts";

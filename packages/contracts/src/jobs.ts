@@ -6,6 +6,8 @@ import { z } from "zod";
  */
 export const JobPayloads = {
   "system.echo": z.object({ message: z.string().max(1000) }).strict(),
+  /** Deletes conversations and messages older than their app's retention period. */
+  "apps.retention_purge": z.object({}).strict(),
 } as const;
 
 export type JobName = keyof typeof JobPayloads;

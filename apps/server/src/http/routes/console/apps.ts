@@ -1,7 +1,104 @@
 import type { FastifyInstance } from "fastify";
+import {
+  AppKeyParams,
+  ConversationLogQuery,
+  CreateApiKeyInput,
+  CreateAppInput,
+  IdParam,
+  MessageLogQuery,
+  UpdateAppInput,
+  UsageQuery,
+} from "@enclave/contracts";
+import {
+  createApiKey,
+  createApp,
+  deleteApp,
+  getApp,
+  getAppUsage,
+  listApiKeys,
+  listAppConversations,
+  listAppMessages,
+  listApps,
+  listAppVersions,
+  publishApp,
+  revokeApiKey,
+  updateApp,
+} from "@enclave/core";
 import type { ConsoleRouteDeps } from "./deps.ts";
 
 /** Apps, published versions, service API keys, logs and usage. */
 export function appRoutes(_deps: ConsoleRouteDeps) {
-  return async (_app: FastifyInstance) => {};
+  return async (app: FastifyInstance) => {
+    app.get("/console/api/apps", { config: { permission: "app.read" } }, async (request) => ({
+      data: await listApps(request.ctx),
+    }));
+    app.post("/console/api/apps", { config: { permission: "app.create" } }, async (request, reply) =>
+      reply.status(201).send(await createApp(request.ctx, CreateAppInput.parse(request.body))),
+    );
+    app.get("/console/api/apps/:id", { config: { permission: "app.read" } }, async (request) =>
+      getApp(request.ctx, IdParam.parse(request.params).id),
+    );
+    app.patch("/console/api/apps/:id", { config: { permission: "app.update" } }, async (request) => {
+      const { id } = IdParam.parse(request.params);
+      return updateApp(request.ctx, id, UpdateAppInput.parse(request.body));
+    });
+    app.delete("/console/api/apps/:id", { config: { permission: "app.delete" } }, async (request, reply) => {
+      await deleteApp(request.ctx, IdParam.parse(request.params).id);
+      return reply.status(204).send();
+    });
+
+    app.post("/console/api/apps/:id/publish", { config: { permission: "app.update" } }, async (request) =>
+      publishApp(request.ctx, IdParam.parse(request.params).id),
+    );
+    app.get("/console/api/apps/:id/versions", { config: { permission: "app.read" } }, async (request) => ({
+      data: await listAppVersions(request.ctx, IdParam.parse(request.params).id),
+    }));
+
+    app.get("/console/api/apps/:id/api-keys", { config: { permission: "app.update" } }, async (request) => ({
+      data: await listApiKeys(request.ctx, IdParam.parse(request.params).id),
+    }));
+    app.post(
+      "/console/api/apps/:id/api-keys",
+      { config: { permission: "app.update" } },
+      async (request, reply) => {
+        const { id } = IdParam.parse(request.params);
+        const key = await createApiKey(request.ctx, id, CreateApiKeyInput.parse(request.body ?? {}));
+        // The token is in this body and nowhere else: never cached, never logged.
+        return reply.status(201).header("cache-control", "no-store").send(key);
+      },
+    );
+    app.delete(
+      "/console/api/apps/:id/api-keys/:keyId",
+      { config: { permission: "app.update" } },
+      async (request, reply) => {
+        const { id, keyId } = AppKeyParams.parse(request.params);
+        await revokeApiKey(request.ctx, id, keyId);
+        return reply.status(204).send();
+      },
+    );
+
+    // Logs: `app.read` gets a member this far; the verb then applies the app's log visibility.
+    app.get(
+      "/console/api/apps/:id/conversations",
+      { config: { permission: "app.read" } },
+      async (request, reply) => {
+        const { id } = IdParam.parse(request.params);
+        const page = await listAppConversations(request.ctx, id, ConversationLogQuery.parse(request.query));
+        return reply.header("cache-control", "no-store").send(page);
+      },
+    );
+    app.get(
+      "/console/api/apps/:id/messages",
+      { config: { permission: "app.read" } },
+      async (request, reply) => {
+        const { id } = IdParam.parse(request.params);
+        const page = await listAppMessages(request.ctx, id, MessageLogQuery.parse(request.query));
+        return reply.header("cache-control", "no-store").send(page);
+      },
+    );
+    app.get("/console/api/apps/:id/usage", { config: { permission: "app.read" } }, async (request) => {
+      const { id } = IdParam.parse(request.params);
+      return getAppUsage(request.ctx, id, UsageQuery.parse(request.query));
+    });
+  };
 }
