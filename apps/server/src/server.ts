@@ -5,6 +5,9 @@ import {
   type AuditSettings,
   checkpointOrHeartbeat,
   createGuardedFetch,
+  Envelope,
+  outboundFetch,
+  systemCtx,
   issueSetupToken,
   startShipping,
   type AuditSink,
@@ -20,7 +23,8 @@ import { buildApp, type RoutePlugin } from "./http/build-app.ts";
 import { createLogger } from "./http/logger.ts";
 import { openRuntime, shouldAutoMigrate } from "./runtime.ts";
 import { registerProcessors } from "./worker/processors.ts";
-import { openAuditSettings } from "./secrets.ts";
+import { openAuditSettings, openKekRing, openSecretResolver } from "./secrets.ts";
+import { startWorkspaceSinks } from "./audit-sinks/workspace-sinks.ts";
 
 export type ProcessKind = "start" | "serve" | "worker";
 
@@ -51,13 +55,28 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
       log,
     );
     const stopRetention = startRetentionPurge(config, runtime.queue, log);
-    const sinks = auditSinks(config);
+    const sinks = auditSinks(config, log);
     const stopShipping = sinks.length > 0 ? startShipping(runtime.database.db, sinks, log) : async () => {};
     if (sinks.length > 0) log.info({ sinks: sinks.map((s) => s.id) }, "shipping the audit trail");
+    const stopWorkspaceSinks = startWorkspaceSinks({
+      db: runtime.database.db,
+      envelope: new Envelope(runtime.database.db, openKekRing(config)),
+      fetchFor: (workspaceId) =>
+        outboundFetch({
+          ...systemCtx(
+            { db: runtime.database.db, log, services: { outbound: { allowlist: config.outboundAllowlist } } },
+            "audit-shipper",
+            "worker",
+          ),
+          workspace: { id: workspaceId },
+        }),
+      log,
+    });
     stopBackground = async () => {
       stopCheckpoints();
       stopRetention();
       await stopShipping();
+      await stopWorkspaceSinks();
     };
   }
   if (kind === "worker") {
@@ -174,17 +193,21 @@ function startRetentionPurge(config: Config, queue: Queue, log: Logger): () => v
   return () => clearInterval(timer);
 }
 
-function auditSinks(config: Config): AuditSink[] {
+function auditSinks(config: Config, log: Logger): AuditSink[] {
   const { ship } = config.audit;
   const sinks: AuditSink[] = [];
   if (ship.fileDir) sinks.push(new FileSink(ship.fileDir, ship.fileMaxBytes));
   if (ship.syslogUrl) sinks.push(new SyslogSink({ url: ship.syslogUrl, caFile: ship.syslogCaFile }));
   if (ship.httpUrl) {
+    // A header given as a secret-store reference is re-read (cached, TTL) before each batch, so
+    // rotating it in Vault or AWS needs no restart.
+    const reference = config.references.AUDIT_SHIP_HTTP_AUTHORIZATION;
+    const resolver = reference ? openSecretResolver(config, log) : undefined;
     sinks.push(
       new HttpSink({
         url: ship.httpUrl,
         format: ship.httpFormat,
-        authorization: ship.httpAuthorization,
+        authorization: reference && resolver ? () => resolver.resolve(reference) : ship.httpAuthorization,
         fetch: createGuardedFetch({ allowlist: config.outboundAllowlist }),
       }),
     );

@@ -5,3 +5,4 @@ export * from "./identity.ts";
 export * from "./models.ts";
 export * from "./apps.ts";
 export * from "./app-logs.ts";
+export * from "./audit-sinks.ts";

@@ -34,6 +34,7 @@ export * from "./audit/verify.ts";
 export * from "./audit/audit-trail.ts";
 export * from "./audit/shipping/ecs.ts";
 export * from "./audit/shipping/shipper.ts";
+export * from "./audit/sinks.ts";
 export * from "./crypto/kek.ts";
 export * from "./crypto/envelope.ts";
 export * from "./crypto/vault-transit-kek.ts";

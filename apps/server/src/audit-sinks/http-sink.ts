@@ -7,8 +7,15 @@ export interface HttpSinkOptions {
   format: "generic" | "elasticsearch";
   /** Elasticsearch index (data stream) name. */
   index?: string;
-  /** Full Authorization header value, e.g. `Bearer …` or `ApiKey …`. */
-  authorization?: string | undefined;
+  /**
+   * Full Authorization header value, e.g. `Bearer …` or `ApiKey …` — or a function asked before
+   * every batch, so a value rotated in the console or the secret store is used without a restart.
+   */
+  authorization?: string | (() => Promise<string | undefined>) | undefined;
+  /** Ship only this workspace's events (a sink configured in the console). */
+  workspaceId?: string;
+  /** Cursor name; defaults to one derived from the URL. */
+  id?: string;
   /** The guarded client from core/net: the SIEM's address passes the same SSRF policy. */
   fetch: typeof fetch;
   timeoutMs?: number;
@@ -21,17 +28,23 @@ export interface HttpSinkOptions {
  */
 export class HttpSink implements AuditSink {
   readonly id: string;
+  readonly workspaceId: string | undefined;
   private readonly opts: HttpSinkOptions;
 
   constructor(opts: HttpSinkOptions) {
     this.opts = opts;
-    this.id = `http:${new URL(opts.url).origin}${new URL(opts.url).pathname}`;
+    this.id = opts.id ?? `http:${new URL(opts.url).origin}${new URL(opts.url).pathname}`;
+    this.workspaceId = opts.workspaceId;
   }
 
   async send(items: ShipItem[]): Promise<void> {
     const docs = items.map(shipDocument);
     const headers: Record<string, string> = {};
-    if (this.opts.authorization) headers.authorization = this.opts.authorization;
+    const authorization =
+      typeof this.opts.authorization === "function"
+        ? await this.opts.authorization()
+        : this.opts.authorization;
+    if (authorization) headers.authorization = authorization;
     let url = this.opts.url;
     let body: string;
     if (this.opts.format === "elasticsearch") {

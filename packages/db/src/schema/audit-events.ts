@@ -31,6 +31,8 @@ export const auditEvents = pgTable(
   (t) => [
     uniqueIndex("audit_events_seq_uq").on(t.seq),
     index("audit_events_ws_created_idx").on(t.workspaceId, t.createdAt),
+    // Workspace sinks read their workspace's events in seq order from a cursor.
+    index("audit_events_ws_seq_idx").on(t.workspaceId, t.seq),
     index("audit_events_action_idx").on(t.action),
     check("audit_events_outcome_ck", sql`${t.outcome} in ('success', 'failure', 'denied')`),
   ],

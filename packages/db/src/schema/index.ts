@@ -14,3 +14,4 @@ export * from "./outbound-allowlist.ts";
 export * from "./model-providers.ts";
 export * from "./apps.ts";
 export * from "./conversations.ts";
+export * from "./audit-sinks.ts";

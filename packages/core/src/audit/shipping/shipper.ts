@@ -1,4 +1,4 @@
-import { and, asc, gt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { auditCheckpoints, auditEvents, auditSinkCursors, type Database } from "@enclave/db";
 import type { Log } from "../../context/ctx.ts";
 import type { AuditRow } from "../chain.ts";
@@ -14,6 +14,8 @@ export type ShipItem =
  */
 export interface AuditSink {
   readonly id: string;
+  /** A workspace's own sink: only that workspace's events, and no deployment-wide checkpoints. */
+  readonly workspaceId?: string;
   send(items: ShipItem[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -25,19 +27,23 @@ export async function shipBatch(db: Database, sink: AuditSink, batchSize = 500):
     .select()
     .from(auditSinkCursors)
     .where(sql`${auditSinkCursors.sinkId} = ${sink.id}`);
+  const after = gt(auditEvents.seq, cursor!.shippedSeq);
   const rows = await db
     .select()
     .from(auditEvents)
-    .where(gt(auditEvents.seq, cursor!.shippedSeq))
+    .where(sink.workspaceId ? and(eq(auditEvents.workspaceId, sink.workspaceId), after) : after)
     .orderBy(asc(auditEvents.seq))
     .limit(batchSize);
   const upTo = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : cursor!.shippedSeq + 1;
-  // Checkpoints travel with the events they cover, after them.
-  const checkpoints = await db
-    .select()
-    .from(auditCheckpoints)
-    .where(and(gt(auditCheckpoints.size, cursor!.shippedCheckpointSize), lte(auditCheckpoints.size, upTo)))
-    .orderBy(asc(auditCheckpoints.size));
+  // Checkpoints travel with the events they cover, after them. A workspace sink gets none: they
+  // cover every tenant's events (and would tell one tenant how busy the others are).
+  const checkpoints = sink.workspaceId
+    ? []
+    : await db
+        .select()
+        .from(auditCheckpoints)
+        .where(and(gt(auditCheckpoints.size, cursor!.shippedCheckpointSize), lte(auditCheckpoints.size, upTo)))
+        .orderBy(asc(auditCheckpoints.size));
   const items: ShipItem[] = [
     ...rows.map((row) => ({ type: "event" as const, row })),
     ...checkpoints.map((c) => ({
