@@ -17,7 +17,10 @@ export type ModelType = (typeof MODEL_TYPES)[number];
 const httpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .refine((u) => !/@/.test(new URL(u).host), "credentials in the URL are not allowed");
+  .refine((u) => {
+    const parsed = new URL(u);
+    return parsed.username === "" && parsed.password === "";
+  }, "credentials in the URL are not allowed");
 
 /** A model the provider offers, with optional prices (per million tokens) for cost accounting. */
 export const ModelEntry = z

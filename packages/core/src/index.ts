@@ -38,6 +38,7 @@ export * from "./audit/sinks.ts";
 export * from "./crypto/kek.ts";
 export * from "./crypto/envelope.ts";
 export * from "./crypto/vault-transit-kek.ts";
+export * from "./crypto/reencrypt.ts";
 export * from "./net/address-policy.ts";
 export * from "./net/guarded-fetch.ts";
 export * from "./secrets/vault-client.ts";

@@ -23,8 +23,12 @@ Commands:
   audit public-key
              print the checkpoint verifier key (give it to whoever keeps checkpoints)
   keys rotate
-             rewrap every workspace data key under ENCLAVE_KEK (the new KEK), with
-             ENCLAVE_KEK_PREVIOUS (the old one) still set; online, no downtime
+             rewrap every workspace data key under the current KEK (ENCLAVE_KEK with
+             ENCLAVE_KEK_PREVIOUS still set, or the newest Vault Transit key version);
+             online, no downtime
+  keys rotate-data
+             give every workspace a new data key and re-encrypt every stored secret
+             (provider credentials, sink headers) under it; online, no downtime
   doctor     check this deployment's security settings and database grants;
              exits 1 when something is wrong
   version    print the version
@@ -150,8 +154,9 @@ async function audit(args: string[]): Promise<void> {
 }
 
 async function keys(args: string[]): Promise<void> {
-  if (args.length !== 1 || args[0] !== "rotate") fail(USAGE, EXIT_USAGE);
+  if (args.length !== 1 || (args[0] !== "rotate" && args[0] !== "rotate-data")) fail(USAGE, EXIT_USAGE);
   const config = await readConfig();
+  if (args[0] === "rotate-data") return rotateData(config);
   const { openKekRing } = await import("../secrets.ts");
   const ring = openKekRing(config);
   if (ring.previous.length === 0 && config.secrets.kekProvider === "local")
@@ -174,6 +179,29 @@ async function keys(args: string[]): Promise<void> {
     process.stdout.write(
       `rewrapped ${rewrapped} data key(s) under ${ring.current.id}` +
         (ring.previous.length > 0 ? "; the previous local key(s) can now be removed\n" : "\n"),
+    );
+  });
+}
+
+async function rotateData(config: Config): Promise<void> {
+  const { openKekRing } = await import("../secrets.ts");
+  const core = await import("@enclave/core");
+  await withCliDatabase(config, async (database) => {
+    const result = await core.rotateDataKeys(
+      database.db,
+      new core.Envelope(database.db, openKekRing(config)),
+    );
+    const { createLogger } = await import("../http/logger.ts");
+    const ctx = core.systemCtx(
+      { db: database.db, log: createLogger("warn"), services: {} },
+      "keys-rotate",
+      "cli",
+    );
+    await core.withTransaction(ctx, (tx, c) =>
+      core.emitAudit(tx, c, { action: "keys.data_keys.rotate", details: { ...result } }),
+    );
+    process.stdout.write(
+      `new data keys for ${result.workspaces} workspace(s); re-encrypted ${result.reencrypted} field(s)\n`,
     );
   });
 }

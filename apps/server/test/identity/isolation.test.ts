@@ -9,7 +9,7 @@ import { addMember, OWNER, setupOwner } from "../identity-world.ts";
  */
 describe("workspace isolation", () => {
   let t: TestApp;
-  let ids: { workspaceA: string; memberA: string; sessionA: string };
+  let ids: { workspaceA: string; memberA: string; sessionA: string; sinkA: string };
   let intruder: ConsoleClient;
 
   beforeAll(async () => {
@@ -32,7 +32,16 @@ describe("workspace isolation", () => {
     expect((await intruder.get("/console/api/account")).json()).toMatchObject({
       workspace: { id: workspaceB, role: "owner" },
     });
-    ids = { workspaceA: workspaceId, memberA: victim.memberId, sessionA: sessions.data[0]!.id };
+    const sink = await owner.post("/console/api/workspaces/current/audit-sinks", {
+      name: "SOC",
+      url: "https://siem.example/ingest",
+    });
+    ids = {
+      workspaceA: workspaceId,
+      memberA: victim.memberId,
+      sessionA: sessions.data[0]!.id,
+      sinkA: (sink.json() as { id: string }).id,
+    };
   });
   afterAll(() => t.close());
 
@@ -70,6 +79,17 @@ describe("workspace isolation", () => {
       path: () => `/console/api/account/sessions/${ids.sessionA}`,
     },
     {
+      method: "PATCH",
+      url: "/console/api/workspaces/current/audit-sinks/:id",
+      path: () => `/console/api/workspaces/current/audit-sinks/${ids.sinkA}`,
+      body: () => ({ url: "https://attacker.example/" }),
+    },
+    {
+      method: "DELETE",
+      url: "/console/api/workspaces/current/audit-sinks/:id",
+      path: () => `/console/api/workspaces/current/audit-sinks/${ids.sinkA}`,
+    },
+    {
       method: "POST",
       url: "/console/api/workspaces/current/transfer-ownership",
       path: () => "/console/api/workspaces/current/transfer-ownership",
@@ -97,6 +117,12 @@ describe("workspace isolation", () => {
       data: { id: string; role: string }[];
     };
     expect(members.data.find((m) => m.id === ids.memberA)).toMatchObject({ role: "editor" });
+    const sinks = (await owner.get("/console/api/workspaces/current/audit-sinks")).json() as {
+      data: { id: string; url: string }[];
+    };
+    expect(sinks.data).toEqual([
+      expect.objectContaining({ id: ids.sinkA, url: "https://siem.example/ingest" }),
+    ]);
   });
 
   // Domains with their own cross-workspace table and its own "covers every route" check.

@@ -13,7 +13,9 @@ type SinkRow = typeof auditSinks.$inferSelect;
 
 /** Cursor name of a console-configured sink in audit_sink_cursors. */
 export const workspaceSinkCursorId = (sinkId: string) => `workspace-sink:${sinkId}`;
-const authField = (sinkId: string) => `audit_sink:${sinkId}:authorization`;
+/** The envelope field a sink's Authorization header is bound to. */
+export const auditSinkAuthField = (sinkId: string) => `audit_sink:${sinkId}:authorization`;
+const authField = auditSinkAuthField;
 
 function envelopeOf(ctx: Ctx): Envelope {
   if (!ctx.services.envelope) throw new Error("envelope encryption is not configured");

@@ -91,6 +91,38 @@ export class Envelope {
   }
 
   /**
+   * Retires the workspace's active data key and makes a new one: new ciphertexts use it at once,
+   * old ones still decrypt (retired keys stay until every field is re-encrypted).
+   */
+  async rotateDataKey(workspaceId: string): Promise<string> {
+    const key = newDataKey();
+    const kek = this.ring.current;
+    const wrappedKey = await kek.wrap(key, workspaceId);
+    const created = await this.db.transaction(async (tx) => {
+      await tx
+        .update(workspaceDataKeys)
+        .set({ status: "retired" })
+        .where(and(eq(workspaceDataKeys.workspaceId, workspaceId), eq(workspaceDataKeys.status, "active")));
+      const [row] = await tx
+        .insert(workspaceDataKeys)
+        .values({ workspaceId, wrappedKey, kekId: kek.id })
+        .returning({ id: workspaceDataKeys.id });
+      return row!.id;
+    });
+    this.cache.set(created, { key, until: Date.now() + CACHE_TTL_MS });
+    return created;
+  }
+
+  /** Is this ciphertext already under the workspace's active data key? */
+  async isUnderActiveKey(workspaceId: string, ciphertext: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: workspaceDataKeys.id })
+      .from(workspaceDataKeys)
+      .where(and(eq(workspaceDataKeys.workspaceId, workspaceId), eq(workspaceDataKeys.status, "active")));
+    return row !== undefined && ciphertext.split(".")[1] === row.id;
+  }
+
+  /**
    * Rewraps every data key under the current KEK (online: readers keep working, because the old
    * KEK stays in the ring until this finishes). Returns how many keys were rewrapped.
    */

@@ -1,5 +1,13 @@
-import type { LanguageModel } from "ai";
+import { createDownload, type EmbeddingModel, type LanguageModel } from "ai";
 import type { Ctx } from "../context/ctx.ts";
+import { AppError } from "../errors/app-error.ts";
+import { outboundFetch } from "./outbound.ts";
+import { loadEntry, sdkFor } from "./provider-cache.ts";
+
+export { outboundFetch };
+
+/** Largest file the SDK may download for a prompt (an image or document part given by URL). */
+const DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024;
 
 /** A chat model ready to call, with what is needed to account for it. */
 export interface ResolvedChatModel {
@@ -10,6 +18,34 @@ export interface ResolvedChatModel {
   modelName: string;
   /** Per million tokens, when the provider's model entry has prices. */
   pricing: { inputPerMTok: number; outputPerMTok: number; currency: string } | null;
+  /**
+   * Pass as `experimental_download` to generateText/streamText: file URLs in prompts the model
+   * cannot take by URL are then fetched through the guarded client, not the SDK's global fetch.
+   */
+  download: ReturnType<typeof createDownload>;
+}
+
+/** An embedding model ready to call (for knowledge bases). */
+export interface ResolvedEmbeddingModel {
+  model: EmbeddingModel;
+  providerId: string;
+  providerKind: string;
+  modelName: string;
+}
+
+function notInitialised(message: string): AppError {
+  return new AppError("provider_not_initialize", message);
+}
+
+const downloads = new WeakMap<typeof fetch, ReturnType<typeof createDownload>>();
+
+function guardedDownload(fetch: typeof globalThis.fetch): ReturnType<typeof createDownload> {
+  let download = downloads.get(fetch);
+  if (!download) {
+    download = createDownload({ fetch, maxBytes: DOWNLOAD_MAX_BYTES });
+    downloads.set(fetch, download);
+  }
+  return download;
 }
 
 /**
@@ -18,13 +54,53 @@ export interface ResolvedChatModel {
  * when the provider or model is gone. No permission check: callers have authorised the app.
  */
 export async function resolveChatModel(
-  _ctx: Ctx,
-  _settings: { providerId: string; name: string },
+  ctx: Ctx,
+  settings: { providerId: string; name: string },
 ): Promise<ResolvedChatModel> {
-  throw new Error("resolveChatModel: not implemented yet (models helper)");
+  const entry = await loadEntry(ctx, settings.providerId);
+  if (!entry) throw notInitialised("the model provider is not configured in this workspace");
+  const { config } = entry;
+  const listed = config.models.find((m) => m.name === settings.name && m.type === "llm");
+  if (config.models.length > 0 && !listed) {
+    throw notInitialised(`model ${settings.name} is not one of this provider's chat models`);
+  }
+  const provider = await sdkFor(ctx, entry);
+  const pricing =
+    listed && (listed.inputPricePerMTok !== undefined || listed.outputPricePerMTok !== undefined)
+      ? {
+          inputPerMTok: listed.inputPricePerMTok ?? 0,
+          outputPerMTok: listed.outputPricePerMTok ?? 0,
+          currency: listed.currency,
+        }
+      : null;
+  return {
+    model: provider.chat(settings.name),
+    providerId: config.id,
+    providerKind: config.kind,
+    providerName: config.name,
+    modelName: settings.name,
+    pricing,
+    download: guardedDownload(await outboundFetch(ctx)),
+  };
 }
 
-/** The SSRF-guarded fetch for the ctx workspace: global allowlist + the workspace's entries. */
-export async function outboundFetch(_ctx: Ctx): Promise<typeof fetch> {
-  throw new Error("outboundFetch: not implemented yet (models helper)");
+/** Like resolveChatModel, for a text-embedding model of the provider. */
+export async function resolveEmbeddingModel(
+  ctx: Ctx,
+  settings: { providerId: string; name: string },
+): Promise<ResolvedEmbeddingModel> {
+  const entry = await loadEntry(ctx, settings.providerId);
+  if (!entry) throw notInitialised("the model provider is not configured in this workspace");
+  const { config } = entry;
+  const listed = config.models.some((m) => m.name === settings.name && m.type === "text-embedding");
+  if (config.models.length > 0 && !listed) {
+    throw notInitialised(`model ${settings.name} is not one of this provider's embedding models`);
+  }
+  const provider = await sdkFor(ctx, entry);
+  return {
+    model: provider.embedding(settings.name),
+    providerId: config.id,
+    providerKind: config.kind,
+    modelName: settings.name,
+  };
 }

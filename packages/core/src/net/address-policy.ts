@@ -37,6 +37,17 @@ export function isPublicUnicast(address: string): boolean {
   return addr.range() === "unicast";
 }
 
+/** Parses CIDRs / single IPs (host names are ignored: a deny list is about addresses). */
+export function parseCidrs(entries: string[]): [ipaddr.IPv4 | ipaddr.IPv6, number][] {
+  return parseAllowlist(entries).cidrs;
+}
+
+/** True when `address` (IPv4-mapped forms judged as IPv4) falls in one of `cidrs`. */
+export function addressInCidrs(address: string, cidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][]): boolean {
+  const addr = normalise(address);
+  return cidrs.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits));
+}
+
 export function addressAllowed(address: string, hostname: string, allowlist: OutboundAllowlist): boolean {
   if (allowlist.hosts.has(hostname.toLowerCase())) return true;
   const addr = normalise(address);

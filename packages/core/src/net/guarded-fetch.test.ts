@@ -127,4 +127,16 @@ describe("guarded outbound fetch (SSRF)", () => {
     expect(seen).toEqual(["Bearer canary", undefined]);
     echo.server.close();
   });
+
+  it("a deny list wins over the allowlist, whatever the host entry resolves to", async () => {
+    const f = createGuardedFetch({
+      allowlist: ["meta.evil.test", "127.0.0.1"],
+      deny: ["169.254.0.0/16"],
+      resolve: async (h) => (h === "meta.evil.test" ? ["169.254.169.254"] : []),
+    });
+    await expect(f("http://meta.evil.test/latest/meta-data/")).rejects.toThrow(/metadata/);
+    await expect(f("http://[::ffff:169.254.169.254]/")).rejects.toThrow(/metadata/);
+    const res = await f(`http://127.0.0.1:${internal.port}/`);
+    expect(res.status).toBe(200);
+  });
 });

@@ -5,7 +5,13 @@ import { isIP } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AppError } from "../errors/app-error.ts";
-import { addressAllowed, parseAllowlist, type OutboundAllowlist } from "./address-policy.ts";
+import {
+  addressAllowed,
+  addressInCidrs,
+  parseAllowlist,
+  parseCidrs,
+  type OutboundAllowlist,
+} from "./address-policy.ts";
 
 export type Resolver = (hostname: string) => Promise<string[]>;
 
@@ -14,6 +20,11 @@ export interface GuardedFetchOptions {
   allowlist?: string[];
   /** DNS resolution (tests inject a stub). Every answer is checked; the connection is pinned to one. */
   resolve?: Resolver;
+  /**
+   * CIDRs refused even when the allowlist would let them through (a workspace's own allowlist must
+   * never open cloud metadata or link-local addresses, whatever its host entries resolve to).
+   */
+  deny?: string[];
   maxRedirects?: number;
   timeoutMs?: number;
 }
@@ -39,6 +50,7 @@ export class OutboundBlockedError extends AppError {
  */
 export function createGuardedFetch(opts: GuardedFetchOptions = {}): typeof fetch {
   const allowlist = parseAllowlist(opts.allowlist ?? []);
+  const deny = parseCidrs(opts.deny ?? []);
   const resolve = opts.resolve ?? defaultResolver;
   const maxRedirects = opts.maxRedirects ?? 3;
   const timeoutMs = opts.timeoutMs ?? 60_000;
@@ -49,7 +61,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions = {}): typeof fetch
     let body = init.body ?? null;
     const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
     for (let hop = 0; ; hop++) {
-      const address = await checkUrl(url, allowlist, resolve);
+      const address = await checkUrl(url, allowlist, deny, resolve);
       const res = await send(url, address, method, headers, body, init.signal ?? null, timeoutMs);
       const location = res.headers.location;
       if (!REDIRECTS.has(res.statusCode ?? 0) || !location || init.redirect === "manual")
@@ -76,7 +88,12 @@ export function createGuardedFetch(opts: GuardedFetchOptions = {}): typeof fetch
   return guarded as typeof fetch;
 }
 
-async function checkUrl(url: URL, allowlist: OutboundAllowlist, resolve: Resolver): Promise<string> {
+async function checkUrl(
+  url: URL,
+  allowlist: OutboundAllowlist,
+  deny: ReturnType<typeof parseCidrs>,
+  resolve: Resolver,
+): Promise<string> {
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new OutboundBlockedError("only http and https URLs are allowed");
   if (url.username || url.password) throw new OutboundBlockedError("credentials in URLs are not allowed");
@@ -84,6 +101,11 @@ async function checkUrl(url: URL, allowlist: OutboundAllowlist, resolve: Resolve
   const addresses = isIP(hostname) ? [hostname] : await resolve(hostname).catch(() => []);
   if (addresses.length === 0) throw new OutboundBlockedError(`cannot resolve ${hostname}`);
   for (const address of addresses) {
+    if (deny.length > 0 && addressInCidrs(address, deny)) {
+      throw new OutboundBlockedError(
+        `${hostname} resolves to ${address}, a link-local or cloud metadata address, which cannot be reached`,
+      );
+    }
     if (!addressAllowed(address, hostname, allowlist)) {
       throw new OutboundBlockedError(
         `${hostname} resolves to ${address}, a private or reserved address: ask an administrator to allowlist it`,

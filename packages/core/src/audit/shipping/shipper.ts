@@ -42,7 +42,9 @@ export async function shipBatch(db: Database, sink: AuditSink, batchSize = 500):
     : await db
         .select()
         .from(auditCheckpoints)
-        .where(and(gt(auditCheckpoints.size, cursor!.shippedCheckpointSize), lte(auditCheckpoints.size, upTo)))
+        .where(
+          and(gt(auditCheckpoints.size, cursor!.shippedCheckpointSize), lte(auditCheckpoints.size, upTo)),
+        )
         .orderBy(asc(auditCheckpoints.size));
   const items: ShipItem[] = [
     ...rows.map((row) => ({ type: "event" as const, row })),
