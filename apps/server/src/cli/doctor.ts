@@ -97,25 +97,34 @@ export async function runDoctor(config: Config, database: DatabaseHandle): Promi
       owns_audit: boolean;
       can_update: boolean;
       can_delete: boolean;
+      inbox_update: boolean;
     }>(
       database.db,
       sql`select (select rolsuper from pg_roles where rolname = current_user) as superuser,
                  (select tableowner = current_user from pg_tables where tablename = 'audit_events') as owns_audit,
                  has_table_privilege(current_user, 'audit_events', 'UPDATE') as can_update,
-                 has_table_privilege(current_user, 'audit_events', 'DELETE') as can_delete`,
+                 has_table_privilege(current_user, 'audit_events', 'DELETE') as can_delete,
+                 has_table_privilege(current_user, 'audit_inbox', 'UPDATE') as inbox_update`,
     );
     if (role?.superuser)
       add("warn", "database.role", "the runtime role is a superuser: it could disable the audit triggers");
     if (role?.owns_audit)
       add("warn", "database.role", "the runtime role owns audit_events: use a separate migration role");
-    if (role?.can_update || role?.can_delete) {
+    if (role?.can_update || role?.can_delete || role?.inbox_update) {
       add(
         "warn",
         "database.role",
-        "the runtime role holds UPDATE/DELETE on audit_events: apply docs/operations/database.md grants",
+        "the runtime role may rewrite audit rows (UPDATE/DELETE on audit_events, UPDATE on audit_inbox): apply docs/operations/database.md grants",
       );
     }
-    if (role && !role.superuser && !role.owns_audit && !role.can_update && !role.can_delete) {
+    if (
+      role &&
+      !role.superuser &&
+      !role.owns_audit &&
+      !role.can_update &&
+      !role.can_delete &&
+      !role.inbox_update
+    ) {
       add("ok", "database.role", "the runtime role can only append to the audit trail");
     }
   }
