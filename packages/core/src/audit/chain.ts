@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { auditChainHead, auditEvents, type Transaction } from "@enclave/db";
 import { canonicalJson } from "./canonical-json.ts";
-import { leafHash } from "./merkle.ts";
+import { leafHashHex } from "./merkle.ts";
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type AuditRowInput = Omit<AuditRow, "seq" | "prevHash" | "leafHash">;
@@ -34,11 +34,12 @@ export function hashedRecord(row: Omit<AuditRow, "leafHash">): Record<string, un
  * keys are fixed, so their RFC 8785 order is too. Verification hashes every event, so this is hot;
  * a test pins it to the generic form.
  */
-export function canonicalRecord(row: Omit<AuditRow, "leafHash">): string {
+export function canonicalRecord(row: HashableRow): string {
   const j = JSON.stringify;
+  const createdAt = typeof row.createdAt === "string" ? row.createdAt : row.createdAt.toISOString();
   return (
     `{"action":${j(row.action)},"actorId":${j(row.actorId)},"actorType":${j(row.actorType)},` +
-    `"createdAt":${j(row.createdAt.toISOString())},"details":${canonicalJson(row.details)},"id":${j(row.id)},` +
+    `"createdAt":${j(createdAt)},"details":${canonicalJson(row.details)},"id":${j(row.id)},` +
     `"ip":${j(row.ip)},"outcome":${j(row.outcome)},"prevHash":${j(row.prevHash)},"requestId":${j(row.requestId)},` +
     `"seq":${j(row.seq)},"targetId":${j(row.targetId)},"targetType":${j(row.targetType)},` +
     `"userAgent":${j(row.userAgent)},"workspaceId":${j(row.workspaceId)}}`
@@ -46,8 +47,11 @@ export function canonicalRecord(row: Omit<AuditRow, "leafHash">): string {
 }
 
 /** leaf = SHA-256(0x00 || canonical JSON of the event), hex. */
-export function auditLeafHex(row: Omit<AuditRow, "leafHash">): string {
-  return leafHash(canonicalRecord(row)).toString("hex");
+/** An event as hashed: `createdAt` as a Date or already as its ISO-8601 UTC string (fast reads). */
+export type HashableRow = Omit<AuditRow, "leafHash" | "createdAt"> & { createdAt: Date | string };
+
+export function auditLeafHex(row: HashableRow): string {
+  return leafHashHex(canonicalRecord(row));
 }
 
 /**
