@@ -6,6 +6,7 @@ import {
   checkpointOrHeartbeat,
   createGuardedFetch,
   Envelope,
+  LocalFileStore,
   outboundFetch,
   systemCtx,
   issueSetupToken,
@@ -46,7 +47,15 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
 
   let stopBackground = async () => {};
   if (kind !== "serve") {
-    registerProcessors(runtime.queue, log, { db: runtime.database.db });
+    registerProcessors(runtime.queue, log, {
+      db: runtime.database.db,
+      services: {
+        queue: runtime.queue,
+        envelope: new Envelope(runtime.database.db, openKekRing(config)),
+        outbound: { allowlist: config.outboundAllowlist },
+        files: new LocalFileStore(join(config.dataDir, "files")),
+      },
+    });
     await runtime.queue.start();
     const stopCheckpoints = startAuditCheckpoints(
       config,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import helmet from "@fastify/helmet";
 import cookie from "@fastify/cookie";
@@ -9,6 +10,8 @@ import {
   type AuditSettings,
   defaultIdentitySettings,
   Envelope,
+  type FileStore,
+  LocalFileStore,
   type KekRing,
   deriveKey,
   type IdentitySettings,
@@ -55,6 +58,8 @@ export interface AppDeps {
   kekRing?: KekRing;
   /** Outbound HTTP overrides (tests inject a DNS stub). */
   outbound?: { resolve?: Resolver; timeoutMs?: number };
+  /** Where uploads are stored; `<data dir>/files` without it. */
+  files?: FileStore;
   /** Extra route plugins (tests use this to add probes); the product's own routes are always on. */
   extraRoutes?: RoutePlugin[];
 }
@@ -117,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       audit: deps.auditSettings ?? (await openAuditSettings(config)),
       outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
       envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
+      files: deps.files ?? new LocalFileStore(join(config.dataDir, "files")),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,

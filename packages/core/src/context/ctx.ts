@@ -6,6 +6,7 @@ import type { IdentitySettings } from "../identity/settings.ts";
 import type { AuditSettings } from "../audit/checkpoint.ts";
 import type { Envelope } from "../crypto/envelope.ts";
 import type { Resolver } from "../net/guarded-fetch.ts";
+import type { FileStore } from "../files/file-store.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -37,6 +38,8 @@ export interface Services {
   envelope?: Envelope;
   /** Outbound HTTP policy: deployment-wide allowlist (OUTBOUND_ALLOWLIST) and, in tests, a DNS stub. */
   outbound?: { allowlist: string[]; resolve?: Resolver; timeoutMs?: number };
+  /** Uploaded originals (chat files, knowledge documents). */
+  files?: FileStore;
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */
