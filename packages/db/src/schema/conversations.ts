@@ -88,6 +88,8 @@ export const messages = pgTable(
     query: text("query"),
     answer: text("answer"),
     agentThoughts: jsonb("agent_thoughts").$type<unknown[]>(),
+    /** Knowledge citations of the answer (Dify's retriever_resources); null when none or no content kept. */
+    retrieverResources: jsonb("retriever_resources").$type<unknown[]>(),
     fileIds: jsonb("file_ids").$type<string[]>().notNull().default([]),
     status: text("status", { enum: MESSAGE_STATUSES }).notNull().default("running"),
     error: text("error"),
