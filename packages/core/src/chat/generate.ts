@@ -76,6 +76,8 @@ export async function generate(input: GenerationInput): Promise<GenerationResult
       messages: input.messages,
       maxRetries: 0,
       abortSignal: signal,
+      // The SDK's default prints the raw error to stderr, and upstream errors echo API keys.
+      onError: () => {},
       experimental_download: input.model.download,
       ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
       ...(p.top_p !== undefined ? { topP: p.top_p } : {}),
