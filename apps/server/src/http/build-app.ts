@@ -40,6 +40,7 @@ import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
+import { openRedisTaskRegistry } from "../chat/redis-tasks.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -114,6 +115,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     global: false,
     ...(deps.redis ? { redis: deps.redis, nameSpace: "enclave:rl:" } : {}),
   });
+  const stopSharing = deps.redis ? await openRedisTaskRegistry(deps.redis, app.log) : null;
+  if (stopSharing) app.addHook("onClose", stopSharing.close);
   registerRequestContext(app, {
     db: deps.database.db,
     services: {
@@ -123,6 +126,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
       envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
       files: deps.files ?? new LocalFileStore(join(config.dataDir, "files")),
+      ...(stopSharing ? { tasks: stopSharing.tasks } : {}),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,

@@ -123,7 +123,7 @@ export async function sendCompletionMessage(ctx: Ctx, raw: unknown, opts: SendOp
 /** A stateless turn of the OpenAI-compatible endpoint: the caller sends the whole history. */
 export async function sendStatelessChat(
   ctx: Ctx,
-  input: { user: string; messages: ModelMessage[]; query: string },
+  input: { user: string; messages: ModelMessage[]; query: string; system?: string },
   opts: SendOptions,
 ): Promise<SentMessage> {
   const app = await servingApp(ctx, opts.source);
@@ -136,7 +136,7 @@ export async function sendStatelessChat(
   return run(ctx, app, opts, {
     model,
     endUserId,
-    system: renderTemplate(app.config.prePrompt, values),
+    system: [renderTemplate(app.config.prePrompt, values), input.system ?? ""].filter(Boolean).join("\n\n"),
     messages: input.messages,
     conversation: null,
     inputs: values,
