@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { UsageQuery, type UsageDayView, type UsageView } from "@enclave/contracts";
-import { appUsageDaily, type Database } from "@enclave/db";
+import { randomInt } from "node:crypto";
+import { appUsageDaily, USAGE_SHARDS, type Database } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
@@ -39,6 +40,7 @@ export async function recordUsage(tx: Database, usage: UsageRecord): Promise<voi
       workspaceId: usage.workspaceId,
       appId: usage.appId,
       day: usage.day ?? utcDay(),
+      shard: randomInt(USAGE_SHARDS),
       messages: 1,
       errors: usage.error ? 1 : 0,
       promptTokens: usage.promptTokens,
@@ -47,7 +49,7 @@ export async function recordUsage(tx: Database, usage: UsageRecord): Promise<voi
       price,
     })
     .onConflictDoUpdate({
-      target: [appUsageDaily.appId, appUsageDaily.day],
+      target: [appUsageDaily.appId, appUsageDaily.day, appUsageDaily.shard],
       set: {
         messages: sql`${appUsageDaily.messages} + excluded.messages`,
         errors: sql`${appUsageDaily.errors} + excluded.errors`,
@@ -72,11 +74,21 @@ export async function getAppUsage(ctx: Ctx, appId: string, raw: UsageQuery): Pro
   if (days < 1) throw new AppError("validation_failed", "`from` must not be after `to`");
   if (days > MAX_DAYS) throw new AppError("validation_failed", `at most ${MAX_DAYS} days at a time`);
   const app = await loadAppRow(ctx.db, ctx, appId);
+  const u = appUsageDaily;
   const rows = await ctx.db
-    .select()
-    .from(appUsageDaily)
-    .where(and(eq(appUsageDaily.appId, app.id), gte(appUsageDaily.day, from), lte(appUsageDaily.day, to)))
-    .orderBy(asc(appUsageDaily.day));
+    .select({
+      day: u.day,
+      messages: sql<number>`sum(${u.messages})::int`,
+      errors: sql<number>`sum(${u.errors})::int`,
+      promptTokens: sql<number>`sum(${u.promptTokens})::int`,
+      completionTokens: sql<number>`sum(${u.completionTokens})::int`,
+      totalTokens: sql<number>`sum(${u.totalTokens})::int`,
+      price: sql<string>`sum(${u.price})::text`,
+    })
+    .from(u)
+    .where(and(eq(u.appId, app.id), gte(u.day, from), lte(u.day, to)))
+    .groupBy(u.day)
+    .orderBy(asc(u.day));
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const data: UsageDayView[] = [];
   for (let i = 0; i < days; i++) {

@@ -1,4 +1,4 @@
-import { streamText, stepCountIs, type ModelMessage, type ToolSet } from "ai";
+import { generateText, streamText, stepCountIs, type ModelMessage, type ToolSet } from "ai";
 import type { ChatStreamEvent, ErrorCode, ModelParameters } from "@enclave/contracts";
 import { ERROR_STATUS } from "@enclave/contracts";
 import { classifyProviderError } from "../models/provider-errors.ts";
@@ -54,6 +54,7 @@ export async function generate(input: GenerationInput): Promise<GenerationResult
   const timeout = AbortSignal.timeout(input.timeoutMs);
   const signal = AbortSignal.any([input.signal, timeout]);
   const emit = input.onEvent ?? (() => {});
+
   const textEvent = input.agent ? "agent_message" : "message";
   const p = input.parameters;
   const result: GenerationResult = {
@@ -69,72 +70,90 @@ export async function generate(input: GenerationInput): Promise<GenerationResult
   let step: StepState = { text: "", calls: [], results: [] };
   let failure: unknown = null;
 
+  const options = {
+    model: input.model.model,
+    system: input.system || undefined,
+    messages: input.messages,
+    maxRetries: 0,
+    abortSignal: signal,
+    experimental_download: input.model.download,
+    ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
+    ...(p.top_p !== undefined ? { topP: p.top_p } : {}),
+    ...(p.max_tokens !== undefined ? { maxOutputTokens: p.max_tokens } : {}),
+    ...(p.presence_penalty !== undefined ? { presencePenalty: p.presence_penalty } : {}),
+    ...(p.frequency_penalty !== undefined ? { frequencyPenalty: p.frequency_penalty } : {}),
+    ...(p.stop ? { stopSequences: p.stop } : {}),
+    ...(input.agent ? { tools: input.agent.tools, stopWhen: stepCountIs(input.agent.maxSteps) } : {}),
+  };
+
   try {
-    const stream = streamText({
-      model: input.model.model,
-      system: input.system || undefined,
-      messages: input.messages,
-      maxRetries: 0,
-      abortSignal: signal,
-      // The SDK's default prints the raw error to stderr, and upstream errors echo API keys.
-      onError: () => {},
-      experimental_download: input.model.download,
-      ...(p.temperature !== undefined ? { temperature: p.temperature } : {}),
-      ...(p.top_p !== undefined ? { topP: p.top_p } : {}),
-      ...(p.max_tokens !== undefined ? { maxOutputTokens: p.max_tokens } : {}),
-      ...(p.presence_penalty !== undefined ? { presencePenalty: p.presence_penalty } : {}),
-      ...(p.frequency_penalty !== undefined ? { frequencyPenalty: p.frequency_penalty } : {}),
-      ...(p.stop ? { stopSequences: p.stop } : {}),
-      ...(input.agent ? { tools: input.agent.tools, stopWhen: stepCountIs(input.agent.maxSteps) } : {}),
-    });
-    for await (const part of stream.fullStream) {
-      switch (part.type) {
-        case "text-delta":
-          if (part.text.length === 0) break;
-          result.firstTokenMs ??= performance.now() - started;
-          result.answer += part.text;
-          step.text += part.text;
-          emit({ event: textEvent, answer: part.text });
-          break;
-        case "tool-call":
-          step.calls.push({ name: part.toolName, input: part.input });
-          break;
-        case "tool-result":
-          step.results.push({ name: part.toolName, output: part.output });
-          break;
-        case "tool-error":
-          step.results.push({ name: part.toolName, output: "error: the tool failed" });
-          break;
-        case "finish-step":
-          if (input.agent) {
-            const thought = toThought(result.thoughts.length + 1, step);
-            result.thoughts.push(thought);
-            emit({
-              event: "agent_thought",
-              id: crypto.randomUUID(),
-              position: thought.position,
-              thought: thought.thought,
-              tool: thought.tool,
-              tool_input: thought.toolInput,
-              observation: thought.observation,
-            });
-          }
-          step = { text: "", calls: [], results: [] };
-          break;
-        case "finish":
-          result.promptTokens = part.totalUsage.inputTokens ?? 0;
-          result.completionTokens = part.totalUsage.outputTokens ?? 0;
-          break;
-        case "error":
-          failure = part.error;
-          break;
-        case "abort":
-          failure ??= signal.reason ?? new Error("aborted");
-          break;
-        default:
-          break;
+    if (!input.onEvent) {
+      // Nobody streams: one non-streaming call is much cheaper than a stream of deltas.
+      const done = await generateText(options);
+      result.answer = done.steps.map((s) => s.text).join("");
+      if (input.agent) {
+        result.thoughts = done.steps.map((s, i) =>
+          toThought(i + 1, {
+            text: s.text,
+            calls: s.toolCalls.map((c) => ({ name: c.toolName, input: c.input })),
+            results: s.toolResults.map((r) => ({ name: r.toolName, output: r.output })),
+          }),
+        );
       }
-      if (failure) break;
+      result.promptTokens = done.totalUsage.inputTokens ?? 0;
+      result.completionTokens = done.totalUsage.outputTokens ?? 0;
+    } else {
+      // The SDK's default prints the raw error to stderr, and upstream errors echo API keys.
+      const stream = streamText({ ...options, onError: () => {} });
+      for await (const part of stream.fullStream) {
+        switch (part.type) {
+          case "text-delta":
+            if (part.text.length === 0) break;
+            result.firstTokenMs ??= performance.now() - started;
+            result.answer += part.text;
+            step.text += part.text;
+            emit({ event: textEvent, answer: part.text });
+            break;
+          case "tool-call":
+            step.calls.push({ name: part.toolName, input: part.input });
+            break;
+          case "tool-result":
+            step.results.push({ name: part.toolName, output: part.output });
+            break;
+          case "tool-error":
+            step.results.push({ name: part.toolName, output: "error: the tool failed" });
+            break;
+          case "finish-step":
+            if (input.agent) {
+              const thought = toThought(result.thoughts.length + 1, step);
+              result.thoughts.push(thought);
+              emit({
+                event: "agent_thought",
+                id: crypto.randomUUID(),
+                position: thought.position,
+                thought: thought.thought,
+                tool: thought.tool,
+                tool_input: thought.toolInput,
+                observation: thought.observation,
+              });
+            }
+            step = { text: "", calls: [], results: [] };
+            break;
+          case "finish":
+            result.promptTokens = part.totalUsage.inputTokens ?? 0;
+            result.completionTokens = part.totalUsage.outputTokens ?? 0;
+            break;
+          case "error":
+            failure = part.error;
+            break;
+          case "abort":
+            failure ??= signal.reason ?? new Error("aborted");
+            break;
+          default:
+            break;
+        }
+        if (failure) break;
+      }
     }
   } catch (err) {
     failure = err;

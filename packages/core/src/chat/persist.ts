@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "@enclave/db";
+import { randomInt } from "node:crypto";
+import { USAGE_SHARDS, type Database } from "@enclave/db";
 import { utcDay } from "../apps/usage.ts";
 
 /** A finished message with everything the tables keep about it. */
@@ -72,10 +73,10 @@ export async function persistMessage(db: Database, m: FinishedMessage): Promise<
         ${total}, ${m.price}, ${m.currency}, ${m.latencyMs}, ${m.firstTokenMs}, ${m.createdAt}, now())
       RETURNING id
     )
-    INSERT INTO app_usage_daily (workspace_id, app_id, day, messages, errors, prompt_tokens, completion_tokens, total_tokens, price)
-    VALUES (${m.workspaceId}, ${m.appId}, ${utcDay(m.createdAt)}, 1, ${m.status === "error" ? 1 : 0},
+    INSERT INTO app_usage_daily (workspace_id, app_id, day, shard, messages, errors, prompt_tokens, completion_tokens, total_tokens, price)
+    VALUES (${m.workspaceId}, ${m.appId}, ${utcDay(m.createdAt)}, ${randomInt(USAGE_SHARDS)}, 1, ${m.status === "error" ? 1 : 0},
       ${m.promptTokens}, ${m.completionTokens}, ${total}, ${m.price ?? "0"})
-    ON CONFLICT (app_id, day) DO UPDATE SET
+    ON CONFLICT (app_id, day, shard) DO UPDATE SET
       messages = app_usage_daily.messages + 1,
       errors = app_usage_daily.errors + excluded.errors,
       prompt_tokens = app_usage_daily.prompt_tokens + excluded.prompt_tokens,

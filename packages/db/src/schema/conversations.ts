@@ -7,6 +7,7 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  smallint,
   text,
   uniqueIndex,
   uuid,
@@ -137,6 +138,8 @@ export const messageFeedbacks = pgTable(
   (t) => [uniqueIndex("message_feedbacks_message_user_uq").on(t.messageId, t.endUserId)],
 );
 
+export const USAGE_SHARDS = 16;
+
 /** Usage per app per UTC day, kept apart from messages so purging conversations keeps the totals. */
 export const appUsageDaily = pgTable(
   "app_usage_daily",
@@ -148,6 +151,11 @@ export const appUsageDaily = pgTable(
       .notNull()
       .references(() => apps.id, { onDelete: "cascade" }),
     day: date("day", { mode: "string" }).notNull(),
+    /**
+     * Each message adds to one of USAGE_SHARDS rows of its app and day, picked at random, so
+     * concurrent messages of a busy app do not queue on one row lock; reads sum the shards.
+     */
+    shard: smallint("shard").notNull().default(0),
     messages: integer("messages").notNull().default(0),
     errors: integer("errors").notNull().default(0),
     promptTokens: integer("prompt_tokens").notNull().default(0),
@@ -155,7 +163,7 @@ export const appUsageDaily = pgTable(
     totalTokens: integer("total_tokens").notNull().default(0),
     price: numeric("price", { precision: 18, scale: 7 }).notNull().default("0"),
   },
-  (t) => [primaryKey({ columns: [t.appId, t.day] })],
+  (t) => [primaryKey({ columns: [t.appId, t.day, t.shard] })],
 );
 
 /** An uploaded file: stored under a server-generated key; type sniffed from its bytes. */
