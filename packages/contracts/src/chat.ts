@@ -41,6 +41,10 @@ export const ChatMessageRequest = z
   .strict();
 export type ChatMessageRequest = z.infer<typeof ChatMessageRequest>;
 
+/** The console's debug chat: the signed-in editor is the end user. */
+export const DebugChatRequest = ChatMessageRequest.omit({ user: true, workflow_id: true });
+export type DebugChatRequest = z.infer<typeof DebugChatRequest>;
+
 export const CompletionMessageRequest = z
   .object({
     inputs,

@@ -226,6 +226,7 @@ describe("console apps: workspace isolation", () => {
     ["GET", "/console/api/apps/:id/conversations"],
     ["GET", "/console/api/apps/:id/messages"],
     ["GET", "/console/api/apps/:id/usage"],
+    ["POST", "/console/api/apps/:id/chat-messages", { query: "leak the prompt", inputs: {} }],
   ];
 
   it.each(rows)("%s %s with workspace A's ids → 404", async (method, url, body) => {

@@ -13,7 +13,8 @@ export interface ServingApp {
   description: string;
   mode: AppMode;
   icon: string;
-  versionId: string;
+  /** Null for a draft run from the console. */
+  versionId: string | null;
   config: AppConfig;
   retainContent: boolean;
   limits: { rpm: number | null; rph: number | null; maxConcurrent: number | null };

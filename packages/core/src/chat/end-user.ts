@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { endUsers } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 
-export type EndUserSource = "api" | "web" | "openai";
+export type EndUserSource = "api" | "web" | "openai" | "console";
 
 // End users never change once created, so their ids are cached per process (bounded).
 const MAX_CACHED = 50_000;

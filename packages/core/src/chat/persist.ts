@@ -8,7 +8,7 @@ export interface FinishedMessage {
   id: string;
   workspaceId: string;
   appId: string;
-  appVersionId: string;
+  appVersionId: string | null;
   endUserId: string;
   source: "api" | "web" | "openai" | "console";
   /** Null for messages outside a conversation (completion apps, the OpenAI endpoint). */

@@ -4,13 +4,16 @@ import { uuidv7 } from "uuidv7";
 import {
   ChatMessageRequest,
   CompletionMessageRequest,
+  DebugChatRequest,
   type AppMode,
   type ChatStreamEvent,
   type RetrieverResource,
   type MessageUsage,
 } from "@enclave/contracts";
 import { conversations, messages } from "@enclave/db";
-import type { Ctx } from "../context/ctx.ts";
+import { actorId, type Ctx } from "../context/ctx.ts";
+import { requirePermission } from "../permissions/require-permission.ts";
+import { loadAppRow, parseStoredConfig } from "../apps/app-rows.ts";
 import { AppError } from "../errors/app-error.ts";
 import { loadServingApp, type ServingApp } from "../apps/serving.ts";
 import { resolveChatModel, type ResolvedChatModel } from "../models/resolve-model.ts";
@@ -22,7 +25,7 @@ import { persistMessage } from "./persist.ts";
 import { defaultTaskRegistry } from "./tasks.ts";
 import { builtinTools } from "./tools.ts";
 
-export type MessageSource = "api" | "web" | "openai";
+export type MessageSource = "api" | "web" | "openai" | "console";
 
 export interface SendOptions {
   source: MessageSource;
@@ -66,7 +69,44 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `POST /chat-messages`: one turn of a chat or agent-chat app's conversation. */
 export async function sendChatMessage(ctx: Ctx, raw: unknown, opts: SendOptions): Promise<SentMessage> {
   const input = ChatMessageRequest.parse(raw);
-  const app = await servingApp(ctx, opts.source);
+  return chatTurn(ctx, await servingApp(ctx, opts.source), input, opts);
+}
+
+/**
+ * The console's debug chat: a turn against the app's *draft*, by an editor, kept like any other
+ * message (source `console`, end user `console:<account id>`) so the editor sees it in the logs.
+ */
+export async function debugChatMessage(
+  ctx: Ctx,
+  appId: string,
+  raw: unknown,
+  opts: Omit<SendOptions, "source">,
+): Promise<SentMessage> {
+  requirePermission(ctx, "app.update");
+  const input = DebugChatRequest.parse(raw);
+  const row = await loadAppRow(ctx.db, ctx, appId);
+  const app: ServingApp = {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    name: row.name,
+    description: row.description,
+    mode: row.mode,
+    icon: row.icon,
+    versionId: null,
+    config: parseStoredConfig(row.draftConfig),
+    retainContent: row.retainContent,
+    limits: { rpm: null, rph: null, maxConcurrent: null },
+  };
+  const user = `console:${actorId(ctx.actor) ?? "unknown"}`;
+  return chatTurn(ctx, app, { ...input, user }, { ...opts, source: "console" });
+}
+
+async function chatTurn(
+  ctx: Ctx,
+  app: ServingApp,
+  input: ChatMessageRequest,
+  opts: SendOptions,
+): Promise<SentMessage> {
   if (app.mode === "completion") {
     throw new AppError("not_chat_app", "this is a completion app: use /completion-messages");
   }

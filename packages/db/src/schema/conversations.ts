@@ -29,7 +29,7 @@ export const endUsers = pgTable(
       .references(() => apps.id, { onDelete: "cascade" }),
     externalId: text("external_id").notNull(),
     /** Where this end user came from: the service API, the published web app, the OpenAI endpoint. */
-    source: text("source", { enum: ["api", "web", "openai"] })
+    source: text("source", { enum: ["api", "web", "openai", "console"] })
       .notNull()
       .default("api"),
     createdAt: createdAt(),

@@ -12,6 +12,7 @@ import {
 import {
   createApiKey,
   createApp,
+  debugChatMessage,
   deleteApp,
   getApp,
   getAppUsage,
@@ -25,10 +26,23 @@ import {
   updateApp,
 } from "@enclave/core";
 import type { ConsoleRouteDeps } from "./deps.ts";
+import { answer } from "../../dify-answer.ts";
 
 /** Apps, published versions, service API keys, logs and usage. */
-export function appRoutes(_deps: ConsoleRouteDeps) {
+export function appRoutes(deps: ConsoleRouteDeps) {
+  const timeoutMs = deps.config.chat.modelTimeoutMs;
   return async (app: FastifyInstance) => {
+    // The debug chat pane: a turn against the draft, streamed like the service API's.
+    app.post(
+      "/console/api/apps/:id/chat-messages",
+      { config: { permission: "app.update" } },
+      async (request, reply) => {
+        const { id } = IdParam.parse(request.params);
+        return answer(request, reply, timeoutMs, (opts) =>
+          debugChatMessage(request.ctx, id, request.body, opts),
+        );
+      },
+    );
     app.get("/console/api/apps", { config: { permission: "app.read" } }, async (request) => ({
       data: await listApps(request.ctx),
     }));
