@@ -40,6 +40,8 @@ import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
+import { fileRoutes } from "./routes/v1/files.ts";
+import { appInfoRoutes } from "./routes/v1/app-info.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -145,6 +147,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(appRoutes(routeDeps));
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
+  await app.register(fileRoutes(routeDeps));
+  await app.register(appInfoRoutes(routeDeps));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();
