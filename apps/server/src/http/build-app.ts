@@ -12,6 +12,9 @@ import {
   Envelope,
   type FileStore,
   LocalFileStore,
+  type Limits,
+  MemoryLimits,
+  RedisLimits,
   type KekRing,
   deriveKey,
   type IdentitySettings,
@@ -40,6 +43,7 @@ import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
+import { registerServiceLimits } from "./plugins/service-limits.ts";
 import { fileRoutes } from "./routes/v1/files.ts";
 import { appInfoRoutes } from "./routes/v1/app-info.ts";
 import "./route-options.ts";
@@ -125,10 +129,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
       envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
       files: deps.files ?? new LocalFileStore(join(config.dataDir, "files")),
+      limits: serviceLimits(config, deps.redis),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,
   });
+  registerServiceLimits(app);
 
   // After the request context (so a CSRF refusal can be audited with the caller's IP).
   const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
@@ -153,6 +159,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.ready();
   return app;
+}
+
+/** Service API limits: shared through Redis when there is one, else this process's memory. */
+function serviceLimits(config: Config, redis: Redis | undefined): Limits {
+  const settings = {
+    defaultRpm: config.chat.defaultRpm,
+    defaultRph: config.chat.defaultRph,
+    maxConcurrentPerApp: config.chat.maxConcurrentPerApp,
+  };
+  return redis ? new RedisLimits(redis, settings) : new MemoryLimits(settings);
 }
 
 export function identitySettings(config: Config): IdentitySettings {
