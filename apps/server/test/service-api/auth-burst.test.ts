@@ -67,6 +67,19 @@ describe("failed app-key authentication bursts", () => {
     });
   });
 
+  it("counts the connecting address, not a spoofed X-Forwarded-For", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 20; i++) {
+      await t.app.inject({
+        method: "GET",
+        url: "/v1/info",
+        remoteAddress: ip,
+        headers: { authorization: `Bearer ${fakeToken()}`, "x-forwarded-for": randomIp() },
+      });
+    }
+    expect(await bursts(t, "ip", ip, 1)).toHaveLength(1);
+  });
+
   it("does not alert on a few failures or on successful calls", async () => {
     const app = await publishedApp(w);
     const ip = randomIp();
