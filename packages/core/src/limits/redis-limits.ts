@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   concurrencyExceeded,
   DEFAULT_LIMIT_SETTINGS,
@@ -12,9 +12,27 @@ import {
   type RequestPolicy,
 } from "./limits.ts";
 
-/** The one Redis command these limits use; an ioredis client satisfies it. */
+/** The Redis commands these limits use; an ioredis client satisfies it. */
 export interface RedisEval {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+const shas = new Map<string, string>();
+function sha1(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) shas.set(script, (sha = createHash("sha1").update(script).digest("hex")));
+  return sha;
+}
+
+/** Runs a script by its SHA (no script text on the hot path), loading it on NOSCRIPT. */
+async function run(redis: RedisEval, script: string, keys: number, ...args: (string | number)[]) {
+  try {
+    return await redis.evalsha(sha1(script), keys, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
+    return redis.eval(script, keys, ...args);
+  }
 }
 
 const PREFIX = "enclave:lim:";
@@ -88,7 +106,8 @@ export class RedisLimits implements Limits {
     const rph = effectiveLimit(policy.rph, this.settings.defaultRph);
     if (rpm <= 0 && rph <= 0) return { allowed: true, retryAfterSeconds: 0, limit: null };
     const tag = `${PREFIX}{key:${keyId}}`;
-    const [allowed, ttl, which] = (await this.redis.eval(
+    const [allowed, ttl, which] = (await run(
+      this.redis,
       CHECK_REQUEST,
       2,
       `${tag}:m`,
@@ -106,12 +125,12 @@ export class RedisLimits implements Limits {
     const key = `${PREFIX}{app:${appId}}:gen`;
     const lease = randomUUID();
     const ttl = this.settings.leaseTtlMs;
-    const ok = await this.redis.eval(ACQUIRE, 1, key, limit, ttl, lease);
+    const ok = await run(this.redis, ACQUIRE, 1, key, limit, ttl, lease);
     if (ok !== 1) throw concurrencyExceeded(limit);
     // Renewed while the generation runs; if this process dies, the lease lapses after `ttl`.
     const timer = setInterval(
       () => {
-        this.redis.eval(RENEW, 1, key, ttl, lease).catch(() => undefined);
+        run(this.redis, RENEW, 1, key, ttl, lease).catch(() => undefined);
       },
       Math.max(1000, Math.floor(ttl / 3)),
     );
@@ -121,13 +140,13 @@ export class RedisLimits implements Limits {
       if (released) return;
       released = true;
       clearInterval(timer);
-      await this.redis.eval(RELEASE, 1, key, lease);
+      await run(this.redis, RELEASE, 1, key, lease);
     };
   }
 
   async countAuthFailure(subject: string): Promise<number> {
     const key = `${PREFIX}authfail:{${subject}}`;
-    const n = await this.redis.eval(COUNT_FAILURE, 1, key, this.settings.authFailureWindowSeconds * 1000);
+    const n = await run(this.redis, COUNT_FAILURE, 1, key, this.settings.authFailureWindowSeconds * 1000);
     return Number(n);
   }
 }
