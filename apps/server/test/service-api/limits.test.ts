@@ -20,7 +20,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL;
  * A stand-in for a chat route, using the slot the way the chat runtime does: take it, generate,
  * give it back in `finally`. `?hold=1` waits until the test lets go; `?fail=1` fails upstream.
  */
-function generationProbe(gate: { open: () => void; wait: Promise<void> }[]) {
+function generationProbe(gate: Gate[]) {
   return async (app: FastifyInstance) => {
     app.post(
       "/v1/test-probe/generate",
@@ -30,7 +30,11 @@ function generationProbe(gate: { open: () => void; wait: Promise<void> }[]) {
         const served = await loadServingApp(request.ctx, "api");
         const release = await acquireGenerationSlot(request.ctx, served);
         try {
-          if (query.hold) await gate[gate.length - 1]!.wait;
+          if (query.hold) {
+            const current = gate[gate.length - 1]!;
+            current.holding();
+            await current.wait;
+          }
           if (query.fail) throw new AppError("upstream_error", "the model failed");
           return { ok: true };
         } finally {
@@ -41,11 +45,22 @@ function generationProbe(gate: { open: () => void; wait: Promise<void> }[]) {
   };
 }
 
-function newGate(gates: { open: () => void; wait: Promise<void> }[]) {
+/** Holds a probe generation: `held` resolves once it has its slot, `open()` lets it finish. */
+interface Gate {
+  open: () => void;
+  wait: Promise<void>;
+  holding: () => void;
+  held: Promise<void>;
+}
+
+function newGate(gates: Gate[]): Gate {
   let open!: () => void;
+  let holding!: () => void;
   const wait = new Promise<void>((r) => (open = r));
-  gates.push({ open, wait });
-  return open;
+  const held = new Promise<void>((r) => (holding = r));
+  const gate = { open, wait, holding, held };
+  gates.push(gate);
+  return gate;
 }
 
 const params = (app: PublishedApp, base: string) =>
@@ -64,7 +79,7 @@ describe("service API limits (in memory)", () => {
   let t: TestApp;
   let w: EdgeWorld;
   let base: string;
-  const gates: { open: () => void; wait: Promise<void> }[] = [];
+  const gates: Gate[] = [];
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -114,11 +129,11 @@ describe("service API limits (in memory)", () => {
     expect((await generate()).data).toEqual({ ok: true });
 
     // While one generation holds the only slot, another is refused; after it ends, one fits again.
-    const open = newGate(gates);
+    const gate = newGate(gates);
     const held = generate("?hold=1");
-    await new Promise((r) => setTimeout(r, 100));
+    await gate.held;
     await expect429(generate(), 1);
-    open();
+    gate.open();
     expect((await held).data).toEqual({ ok: true });
     expect((await generate()).data).toEqual({ ok: true });
   });
@@ -131,7 +146,7 @@ describe.skipIf(!REDIS_URL)("service API limits shared through Redis (needs TEST
   let base1: string;
   let base2: string;
   let redis: Redis;
-  const gates: { open: () => void; wait: Promise<void> }[] = [];
+  const gates: Gate[] = [];
 
   beforeAll(async () => {
     redis = new Redis(REDIS_URL!, { maxRetriesPerRequest: 2 });
@@ -165,11 +180,11 @@ describe.skipIf(!REDIS_URL)("service API limits shared through Redis (needs TEST
     const on = (base: string, q = "") =>
       new ChatClient(app.token, base).sendRequest("POST", `/test-probe/generate${q}`, {});
     expect((await difyError(on(base1, "?fail=1"))).status).toBe(502);
-    const open = newGate(gates);
+    const gate = newGate(gates);
     const held = on(base1, "?hold=1");
-    await new Promise((r) => setTimeout(r, 150));
+    await gate.held;
     await expect429(on(base2), 1);
-    open();
+    gate.open();
     await held;
     expect((await on(base2)).data).toEqual({ ok: true });
   });
