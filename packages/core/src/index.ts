@@ -46,5 +46,6 @@ export * from "./secrets/resolver.ts";
 export * from "./secrets/aws-secrets-manager.ts";
 export * from "./models/index.ts";
 export * from "./apps/index.ts";
-export * from "./files/file-store.ts";
+export * from "./files/index.ts";
+export * from "./limits/index.ts";
 export * from "./chat/index.ts";

@@ -12,6 +12,9 @@ import {
   Envelope,
   type FileStore,
   LocalFileStore,
+  type Limits,
+  MemoryLimits,
+  RedisLimits,
   type KekRing,
   deriveKey,
   type IdentitySettings,
@@ -41,6 +44,9 @@ import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
 import { openRedisTaskRegistry } from "../chat/redis-tasks.ts";
+import { registerServiceLimits } from "./plugins/service-limits.ts";
+import { fileRoutes } from "./routes/v1/files.ts";
+import { appInfoRoutes } from "./routes/v1/app-info.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -127,10 +133,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
       files: deps.files ?? new LocalFileStore(join(config.dataDir, "files")),
       ...(stopSharing ? { tasks: stopSharing.tasks } : {}),
+      limits: serviceLimits(config, deps.redis),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,
   });
+  registerServiceLimits(app);
 
   // After the request context (so a CSRF refusal can be audited with the caller's IP).
   const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
@@ -149,10 +157,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(appRoutes(routeDeps));
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
+  await app.register(fileRoutes(routeDeps));
+  await app.register(appInfoRoutes(routeDeps));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();
   return app;
+}
+
+/** Service API limits: shared through Redis when there is one, else this process's memory. */
+function serviceLimits(config: Config, redis: Redis | undefined): Limits {
+  const settings = {
+    defaultRpm: config.chat.defaultRpm,
+    defaultRph: config.chat.defaultRph,
+    maxConcurrentPerApp: config.chat.maxConcurrentPerApp,
+  };
+  return redis ? new RedisLimits(redis, settings) : new MemoryLimits(settings);
 }
 
 export function identitySettings(config: Config): IdentitySettings {

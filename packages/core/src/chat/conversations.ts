@@ -13,8 +13,12 @@ import { withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { loadServingApp, type ServingApp } from "../apps/serving.ts";
-import { findEndUser } from "./end-user.ts";
+import { existingEndUser } from "../apps/end-users.ts";
 import { titleOf } from "./send-message.ts";
+
+async function findEndUser(ctx: Ctx, appId: string, externalId: string): Promise<string | null> {
+  return (await existingEndUser(ctx, appId, externalId))?.id ?? null;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);

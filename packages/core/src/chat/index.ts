@@ -1,6 +1,5 @@
 export * from "./inputs.ts";
 export * from "./tasks.ts";
 export * from "./generate.ts";
-export * from "./end-user.ts";
 export * from "./send-message.ts";
 export * from "./conversations.ts";

@@ -17,11 +17,12 @@ import { loadAppRow, parseStoredConfig } from "../apps/app-rows.ts";
 import { AppError } from "../errors/app-error.ts";
 import { loadServingApp, type ServingApp } from "../apps/serving.ts";
 import { resolveChatModel, type ResolvedChatModel } from "../models/resolve-model.ts";
-import { ensureEndUser } from "./end-user.ts";
+import { ensureEndUser } from "../apps/end-users.ts";
 import { generate, type AgentThought, type GenerationResult } from "./generate.ts";
 import { renderTemplate, validateInputs } from "./inputs.ts";
 import { filesToParts } from "./message-files.ts";
 import { persistMessage } from "./persist.ts";
+import { acquireGenerationSlot } from "../limits/enforce.ts";
 import { defaultTaskRegistry } from "./tasks.ts";
 import { builtinTools } from "./tools.ts";
 
@@ -110,7 +111,7 @@ async function chatTurn(
   if (app.mode === "completion") {
     throw new AppError("not_chat_app", "this is a completion app: use /completion-messages");
   }
-  const endUserId = await ensureEndUser(ctx, app, input.user, opts.source);
+  const endUserId = (await ensureEndUser(ctx, app.id, input.user, opts.source)).id;
   const existing = input.conversation_id
     ? await loadConversation(ctx, app, endUserId, input.conversation_id)
     : null;
@@ -139,7 +140,7 @@ export async function sendCompletionMessage(ctx: Ctx, raw: unknown, opts: SendOp
   if (app.mode !== "completion") {
     throw new AppError("app_mode_mismatch", "this is a chat app: use /chat-messages");
   }
-  const endUserId = await ensureEndUser(ctx, app, input.user, opts.source);
+  const endUserId = (await ensureEndUser(ctx, app.id, input.user, opts.source)).id;
   const values = validateInputs(app.config.userInputForm, input.inputs);
   const model = await chatModel(ctx, app);
   const parts = await filesToParts(ctx, app, endUserId, input.files ?? []);
@@ -170,7 +171,7 @@ export async function sendStatelessChat(
   if (app.mode === "completion") {
     throw new AppError("not_chat_app", "this is a completion app: the OpenAI endpoint serves chat apps");
   }
-  const endUserId = await ensureEndUser(ctx, app, input.user, opts.source);
+  const endUserId = (await ensureEndUser(ctx, app.id, input.user, opts.source)).id;
   const values = validateInputs(app.config.userInputForm, {});
   const model = await chatModel(ctx, app);
   return run(ctx, app, opts, {
@@ -205,6 +206,8 @@ async function run(ctx: Ctx, app: ServingApp, opts: SendOptions, p: Prepared): P
     createdAt: Math.floor(createdAt.getTime() / 1000),
     mode: app.mode,
   };
+  // Before anything is streamed: a full app answers 429 as a plain HTTP error.
+  const release = await acquireGenerationSlot(ctx, app);
   const controller = new AbortController();
   const onAbort = () => controller.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -228,6 +231,7 @@ async function run(ctx: Ctx, app: ServingApp, opts: SendOptions, p: Prepared): P
   } finally {
     unregister();
     opts.signal?.removeEventListener("abort", onAbort);
+    await release();
   }
   const usage = usageOf(p.model, result);
   const retrieverResources: RetrieverResource[] = [];

@@ -8,6 +8,7 @@ import type { Envelope } from "../crypto/envelope.ts";
 import type { Resolver } from "../net/guarded-fetch.ts";
 import type { FileStore } from "../files/file-store.ts";
 import type { TaskRegistry } from "../chat/tasks.ts";
+import type { Limits } from "../limits/limits.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -43,6 +44,8 @@ export interface Services {
   files?: FileStore;
   /** Running generations, so a stop request can abort one (shared across replicas when Redis is). */
   tasks?: TaskRegistry;
+  /** Service API request, concurrency and failed-authentication limits (Redis or in-memory). */
+  limits?: Limits;
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */

@@ -4,7 +4,7 @@ import { StopRequest } from "@enclave/contracts";
 import {
   defaultTaskRegistry,
   deleteConversation,
-  findEndUser,
+  existingEndUser,
   listConversations,
   listMessages,
   loadServingApp,
@@ -38,7 +38,7 @@ export function serviceApiRoutes(deps: ConsoleRouteDeps) {
         const { task_id } = TaskParam.parse(request.params);
         const { user } = StopRequest.parse(request.body);
         const serving = await loadServingApp(request.ctx, "api");
-        const endUserId = await findEndUser(request.ctx, serving.id, user);
+        const endUserId = (await existingEndUser(request.ctx, serving.id, user))?.id;
         if (endUserId) {
           const tasks = request.ctx.services.tasks ?? defaultTaskRegistry;
           await tasks.stop(task_id, { appId: serving.id, endUserId });
