@@ -1,12 +1,10 @@
-import { and, eq, inArray } from "drizzle-orm";
 import type { FilePart, ImagePart, TextPart } from "ai";
 import type { InputFile } from "@enclave/contracts";
-import { uploadFiles } from "@enclave/db";
+import { loadUploadFiles } from "../files/upload.ts";
 import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { ServingApp } from "../apps/serving.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How much of an attached text document the model sees (characters). */
 const MAX_TEXT_CHARS = 100_000;
 const TEXT_TYPES = new Set(["text/plain", "text/markdown", "text/csv", "application/json", "text/html"]);
@@ -35,28 +33,15 @@ export async function filesToParts(
     throw new AppError("too_many_files", `at most ${settings.numberLimits} files per message`);
   }
   const localIds = files.filter((f) => f.transfer_method === "local_file").map((f) => f.upload_file_id!);
-  for (const id of localIds) if (!UUID.test(id)) throw new AppError("not_found", "file not found");
-  const rows =
-    localIds.length === 0
-      ? []
-      : await ctx.db
-          .select()
-          .from(uploadFiles)
-          .where(
-            and(
-              inArray(uploadFiles.id, localIds),
-              eq(uploadFiles.appId, app.id),
-              eq(uploadFiles.endUserId, endUserId),
-            ),
-          );
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const uploads = await loadUploadFiles(ctx, { appId: app.id, endUserId }, localIds);
+  const byId = new Map(uploads.map((u) => [u.id, u]));
   const content: MessageParts["content"] = [];
   for (const file of files) {
     if (file.transfer_method === "remote_url") {
       content.push(remoteImage(file));
       continue;
     }
-    const row = byId.get(file.upload_file_id!);
+    const row = byId.get(file.upload_file_id!.toLowerCase());
     if (!row) throw new AppError("not_found", "file not found");
     const store = ctx.services.files;
     if (!store) throw new Error("the file store is not configured");
@@ -75,7 +60,7 @@ export async function filesToParts(
       );
     }
   }
-  return { content, fileIds: rows.map((r) => r.id) };
+  return { content, fileIds: uploads.map((u) => u.id) };
 }
 
 function remoteImage(file: InputFile): ImagePart {
