@@ -139,6 +139,7 @@ export const UpdateAppInput = z
     config: AppConfig.optional(),
     enableApi: z.boolean().optional(),
     enableSite: z.boolean().optional(),
+    siteRequireLogin: z.boolean().optional(),
     logVisibility: z.enum(LOG_VISIBILITIES).optional(),
     retainContent: z.boolean().optional(),
     retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
@@ -160,6 +161,9 @@ export interface AppView {
   publishedVersion: { id: string; version: number; publishedAt: string } | null;
   enableApi: boolean;
   enableSite: boolean;
+  /** The web app lives at `/app/<siteCode>`. */
+  siteCode: string;
+  siteRequireLogin: boolean;
   logVisibility: LogVisibility;
   retainContent: boolean;
   retentionDays: number | null;

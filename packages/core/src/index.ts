@@ -49,3 +49,4 @@ export * from "./apps/index.ts";
 export * from "./files/index.ts";
 export * from "./limits/index.ts";
 export * from "./chat/index.ts";
+export * from "./webapp/index.ts";

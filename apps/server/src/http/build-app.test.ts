@@ -242,6 +242,9 @@ describe("route guard", () => {
           "POST /console/api/login",
           "POST /console/api/login/mfa",
           "POST /console/api/invitations/:token/accept",
+          "GET /app-api/:code/site",
+          "HEAD /app-api/:code/site",
+          "POST /app-api/:code/visit",
         ].sort(),
       );
     } finally {

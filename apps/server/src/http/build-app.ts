@@ -43,6 +43,8 @@ import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
+import { visitorAuthenticate } from "./plugins/visitor-auth.ts";
+import { webAppRoutes } from "./routes/webapp.ts";
 import { openRedisTaskRegistry } from "../chat/redis-tasks.ts";
 import { registerServiceLimits } from "./plugins/service-limits.ts";
 import { fileRoutes } from "./routes/v1/files.ts";
@@ -123,6 +125,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   const stopSharing = deps.redis ? await openRedisTaskRegistry(deps.redis, app.log) : null;
   if (stopSharing) app.addHook("onClose", stopSharing.close);
+  const visitKey = deriveKey(config.secrets.secretKey, "webapp-visit");
   registerRequestContext(app, {
     db: deps.database.db,
     services: {
@@ -137,6 +140,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,
+    authenticateVisitor: visitorAuthenticate(visitKey),
   });
   registerServiceLimits(app);
 
@@ -157,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(appRoutes(routeDeps));
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
+  await app.register(webAppRoutes({ ...routeDeps, visitKey }));
   await app.register(fileRoutes(routeDeps));
   await app.register(appInfoRoutes(routeDeps));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);

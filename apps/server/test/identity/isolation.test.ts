@@ -131,6 +131,7 @@ describe("workspace isolation", () => {
     "/console/api/workspaces/current/model-providers/", // models/*.test.ts
     "/console/api/workspaces/current/outbound-allowlist/", // models/*.test.ts
     "/v1/", // service-api/isolation.test.ts (app keys, end users)
+    "/app-api/", // chat/webapp.test.ts (visitors of published web apps)
   ];
 
   it("the table covers every registered route that takes an id", () => {

@@ -66,6 +66,8 @@ export function toAppView(row: AppRow, published: PublishedRef): AppView {
       : null,
     enableApi: row.enableApi,
     enableSite: row.enableSite,
+    siteCode: row.siteCode,
+    siteRequireLogin: row.siteRequireLogin,
     logVisibility: row.logVisibility,
     retainContent: row.retainContent,
     retentionDays: row.retentionDays,

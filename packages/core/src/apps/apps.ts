@@ -72,6 +72,7 @@ const PLAIN_FIELDS = [
   "icon",
   "enableApi",
   "enableSite",
+  "siteRequireLogin",
   "apiRpm",
   "apiRph",
   "maxConcurrentRequests",

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns.ts";
 import { accounts } from "./accounts.ts";
@@ -26,6 +27,12 @@ export const apps = pgTable(
     publishedVersionId: uuid("published_version_id"),
     enableApi: boolean("enable_api").notNull().default(true),
     enableSite: boolean("enable_site").notNull().default(true),
+    /** The published web app's address: `/app/<siteCode>` (public, not a secret; 80 random bits). */
+    siteCode: text("site_code")
+      .notNull()
+      .default(sql`substr(replace(gen_random_uuid()::text, '-', ''), 1, 20)`),
+    /** The web app is only for signed-in members of the app's workspace. */
+    siteRequireLogin: boolean("site_require_login").notNull().default(false),
     logVisibility: text("log_visibility", { enum: LOG_VISIBILITIES }).notNull().default("creator_and_admins"),
     /** false: usage metadata is kept, message text, inputs and tool traces are not. */
     retainContent: boolean("retain_content").notNull().default(true),
@@ -39,7 +46,7 @@ export const apps = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("apps_ws_idx").on(t.workspaceId, t.createdAt)],
+  (t) => [index("apps_ws_idx").on(t.workspaceId, t.createdAt), uniqueIndex("apps_site_code_uq").on(t.siteCode)],
 );
 
 /** A frozen, published configuration of an app. Never updated. */

@@ -4,7 +4,8 @@ import { AppError } from "@enclave/core";
 import { csrfTokenValid, readCookie } from "./cookies.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const PROTECTED_PREFIX = "/console/api/";
+// The console and the published web apps: both are driven by cookies from a browser.
+const PROTECTED_PREFIXES = ["/console/api/", "/app-api/"];
 
 /**
  * Every state-changing console request — login and setup included (login CSRF) — must carry an
@@ -12,7 +13,8 @@ const PROTECTED_PREFIX = "/console/api/";
  */
 export function registerCsrf(app: FastifyInstance, key: Buffer): void {
   app.addHook("onRequest", async (request) => {
-    if (SAFE_METHODS.has(request.method) || !request.url.startsWith(PROTECTED_PREFIX)) return;
+    if (SAFE_METHODS.has(request.method) || !PROTECTED_PREFIXES.some((p) => request.url.startsWith(p)))
+      return;
     const header = request.headers["x-csrf-token"];
     const cookie = readCookie(request, "csrf");
     const ok =
