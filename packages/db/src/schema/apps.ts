@@ -46,7 +46,10 @@ export const apps = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index("apps_ws_idx").on(t.workspaceId, t.createdAt), uniqueIndex("apps_site_code_uq").on(t.siteCode)],
+  (t) => [
+    index("apps_ws_idx").on(t.workspaceId, t.createdAt),
+    uniqueIndex("apps_site_code_uq").on(t.siteCode),
+  ],
 );
 
 /** A frozen, published configuration of an app. Never updated. */
