@@ -13,7 +13,8 @@ import { TEST_SECRET_KEY } from "./helpers.ts";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
-describe("`enclave keys rotate`", () => {
+// Each test spawns the CLI several times; on a loaded 2-core machine that takes longer than 30 s.
+describe("`enclave keys rotate`", { timeout: 120_000 }, () => {
   it("rewraps every data key under the new KEK; ciphertexts decrypt with the new KEK alone", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "enclave-keys-"));
     const oldKek = randomBytes(32);
@@ -74,7 +75,7 @@ describe("`enclave keys rotate`", () => {
   });
 });
 
-describe("moving the KEK into Vault Transit", () => {
+describe("moving the KEK into Vault Transit", { timeout: 120_000 }, () => {
   it("`keys rotate` rewraps local data keys under Transit; `doctor` proves the Transit key works", async () => {
     const vault = new VaultStub();
     vault.rotateTransitKey("transit/enclave-kek");
