@@ -33,13 +33,11 @@ export function makeDocx(paragraphs: string[], extra: ZipInput[] = []): Uint8Arr
 /** A DOCX whose document.xml really inflates to `mb` MiB (a compression-ratio bomb). */
 export function makeRatioBombDocx(mb: number): Uint8Array {
   const xml = documentXml(["boom"]).replace("<w:body>", `<w:body>${" ".repeat(mb * 1024 * 1024)}`);
-  return makeDocx([], []).length > 0
-    ? writeZip([
-        { name: "[Content_Types].xml", data: CONTENT_TYPES },
-        { name: "_rels/.rels", data: ROOT_RELS },
-        { name: "word/document.xml", data: xml },
-      ])
-    : new Uint8Array();
+  return writeZip([
+    { name: "[Content_Types].xml", data: CONTENT_TYPES },
+    { name: "_rels/.rels", data: ROOT_RELS },
+    { name: "word/document.xml", data: xml },
+  ]);
 }
 
 /** A DOCX whose headers claim a huge total size (4 GiB per part, 4 parts). */
