@@ -23,6 +23,11 @@ describe("segmentForIndex / segmentQuery", () => {
     expect(segmentForIndex("e-mail: A.B@Example.COM, café ①")).toBe("e mail a b example com café 1");
   });
 
+  it("cuts words between CJK runs exactly as elsewhere, so tokens never depend on neighbours", () => {
+    expect(segmentForIndex("数据 e-mail 3.14 can't 主权")).toBe("数据 e mail 3 14 can t 主权");
+    expect(segmentForIndex("e-mail 3.14 can't")).toBe("e mail 3 14 can t");
+  });
+
   it("reads a Han-only run as Japanese when kana are near", () => {
     // 東京都 alone would be read as Chinese; in Japanese text the ja dictionary applies.
     expect(segmentForIndex("東京都、大阪府に行きます")).toContain("大阪");

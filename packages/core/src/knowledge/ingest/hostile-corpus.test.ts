@@ -10,6 +10,7 @@ import {
   makeDocx,
   makeEntityBombDocx,
   makeExe,
+  makeFlateBombPdf,
   makeLyingBombDocx,
   makeManyEntriesDocx,
   makePageCountLiePdf,
@@ -210,6 +211,18 @@ describe("hostile files fail cleanly and harm nothing else", () => {
     expect(await failure(GOOD_PDF, "pdf", { workerMemoryMb: 4 })).toMatchObject({
       code: "document_too_complex",
       details: { reason: "memory" },
+    });
+    await expectUnharmed();
+  });
+
+  it("a 200 KB PDF whose content stream inflates to 200 MB is stopped by the memory watchdog", async () => {
+    const bomb = await makeFlateBombPdf(200);
+    expect(bomb.byteLength).toBeLessThan(400_000);
+    // Control: the same limit is ample for a real document.
+    expect((await extractText(GOOD_PDF, "pdf", { workerMemoryMb: 128 })).pageCount).toBe(2);
+    expect(await failure(bomb, "pdf", { workerMemoryMb: 128 })).toMatchObject({
+      code: "document_too_complex",
+      details: { reason: "memory", limit: 128 },
     });
     await expectUnharmed();
   });

@@ -5,10 +5,13 @@ import { tooComplex, unreadable } from "./errors.ts";
 import type { WorkerInput, WorkerOutput } from "./extract-worker.ts";
 
 // One fresh thread per document: a hostile file can only hurt its own thread, which is
-// terminated on timeout (a synchronous parser loop cannot be interrupted any other way) and
-// dies on its own when it outgrows its heap.
+// terminated on timeout (a synchronous parser loop cannot be interrupted any other way), dies
+// on its own when it outgrows its V8 heap, and is terminated by a watchdog when heap plus
+// ArrayBuffer memory passes the limit — resourceLimits do not count ArrayBuffers, and a 300 KB
+// PDF with a deflate-bomb content stream was measured pushing the process past 1 GB without it.
 
 const WORKER_URL = new URL("./extract-worker.ts", import.meta.url);
+const WATCHDOG_MS = 50;
 let live = 0;
 
 /** Extraction threads currently running (for tests and health checks). */
@@ -43,9 +46,28 @@ export function runExtractionWorker(input: WorkerInput): Promise<{ text: string;
       if (settled) return;
       settled = s;
       clearTimeout(timer);
+      clearInterval(watchdog);
       // Resolve only once the thread is gone, so no work outlives the call.
       void worker.terminate();
     };
+    const limitBytes = limits.workerMemoryMb * 1024 * 1024;
+    let checking = false;
+    const watchdog = setInterval(() => {
+      if (checking || settled) return;
+      checking = true;
+      // Answered by the worker's isolate even while its JavaScript is busy (an interrupt).
+      worker
+        .getHeapStatistics()
+        .then((h) => {
+          if (h.used_heap_size + h.external_memory > limitBytes) {
+            settle({ ok: false, error: tooComplex(kind, "memory", limits.workerMemoryMb) });
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          checking = false;
+        });
+    }, WATCHDOG_MS);
     const timer = setTimeout(
       () => settle({ ok: false, error: tooComplex(kind, "time", limits.timeoutMs) }),
       limits.timeoutMs,
