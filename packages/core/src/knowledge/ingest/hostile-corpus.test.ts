@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { isAppError } from "../../errors/app-error.ts";
 import { extractText } from "./extract.ts";
-import { liveExtractionWorkers } from "./worker-runner.ts";
+import { configureExtractionThreads, liveExtractionWorkers } from "./worker-runner.ts";
+import { availableParallelism } from "node:os";
 import type { DocumentKind, ExtractLimits } from "./types.ts";
 import {
   assemblePdf,
@@ -236,5 +237,22 @@ describe("hostile files fail cleanly and harm nothing else", () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "rejected", "fulfilled"]);
     expect(liveExtractionWorkers()).toBe(0);
+  });
+});
+
+describe("extraction thread cap", () => {
+  it("a burst of documents runs at most maxThreads threads at once, and all finish", async () => {
+    configureExtractionThreads({ maxThreads: 1 });
+    try {
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, liveExtractionWorkers())), 5);
+      const docs = await Promise.all([1, 2, 3].map((n) => extractText(makeDocx([`burst ${n}`]), "docx")));
+      clearInterval(sampler);
+      expect(docs.map((d) => d.text)).toEqual(["burst 1", "burst 2", "burst 3"]);
+      expect(peak).toBe(1);
+    } finally {
+      configureExtractionThreads({ maxThreads: Math.max(1, availableParallelism()) });
+    }
+    expect(() => configureExtractionThreads({ maxThreads: 0 })).toThrow(/positive integer/);
   });
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { AppError } from "../../errors/app-error.ts";
 import { isErrorCode } from "@enclave/contracts";
@@ -13,13 +14,54 @@ import type { WorkerInput, WorkerOutput } from "./extract-worker.ts";
 const WORKER_URL = new URL("./extract-worker.ts", import.meta.url);
 const WATCHDOG_MS = 50;
 let live = 0;
+// A burst of uploads must not become a burst of 512 MB threads: extra documents wait their turn
+// (their time limit starts when their thread does).
+let maxThreads = Math.max(1, availableParallelism());
+const waiting: (() => void)[] = [];
 
 /** Extraction threads currently running (for tests and health checks). */
 export function liveExtractionWorkers(): number {
   return live;
 }
 
-export function runExtractionWorker(input: WorkerInput): Promise<{ text: string; pageCount?: number }> {
+/** Caps how many extraction threads run at once in this process (default: the core count). */
+export function configureExtractionThreads(options: { maxThreads: number }): void {
+  if (!Number.isInteger(options.maxThreads) || options.maxThreads < 1) {
+    throw new AppError("validation_failed", "maxThreads must be a positive integer");
+  }
+  maxThreads = options.maxThreads;
+  while (waiting.length > 0 && running < maxThreads) {
+    running++;
+    waiting.shift()!();
+  }
+}
+
+let running = 0;
+
+async function acquire(): Promise<void> {
+  if (running < maxThreads) {
+    running++;
+    return;
+  }
+  // The releasing call hands its slot over, so `running` already counts this one.
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function release(): void {
+  if (waiting.length > 0 && running <= maxThreads) waiting.shift()!();
+  else running--;
+}
+
+export async function runExtractionWorker(input: WorkerInput): Promise<{ text: string; pageCount?: number }> {
+  await acquire();
+  try {
+    return await runOnce(input);
+  } finally {
+    release();
+  }
+}
+
+function runOnce(input: WorkerInput): Promise<{ text: string; pageCount?: number }> {
   const { kind, limits } = input;
   // Copy so the caller's buffer is never detached by the transfer.
   const bytes = input.bytes.slice();
