@@ -74,6 +74,8 @@ function runOnce(input: WorkerInput): Promise<{ text: string; pageCount?: number
         maxYoungGenerationSizeMb: 64,
         stackSizeMb: 4,
       },
+      // Parsers need no environment: a compromised one finds no secrets there.
+      env: {},
       // Parser warnings go nowhere rather than into the server log.
       stdout: true,
       stderr: true,
