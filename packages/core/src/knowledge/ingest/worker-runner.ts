@@ -133,13 +133,15 @@ function runOnce(input: WorkerInput): Promise<{ text: string; pageCount?: number
           ),
         });
     });
-    worker.once("error", (err: Error & { code?: string }) => {
+    // `on`, not `once`: a second unhandled 'error' would crash the process. Parser exceptions are
+    // caught inside the thread, so an error event is the heap limit or a failure to start.
+    worker.on("error", (err: Error & { code?: string }) => {
       settle({
         ok: false,
         error:
           err.code === "ERR_WORKER_OUT_OF_MEMORY"
             ? tooComplex(kind, "memory", limits.workerMemoryMb)
-            : unreadable(kind, "it is damaged"),
+            : new AppError("internal_error", "internal error", { cause: "extraction thread failed" }),
       });
     });
     worker.once("exit", () => {
