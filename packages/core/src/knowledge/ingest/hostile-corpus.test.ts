@@ -144,6 +144,19 @@ describe("hostile files fail cleanly and harm nothing else", () => {
     });
   });
 
+  it("zip64 directories are read too: a real one extracts, a 1 TiB claim is refused", async () => {
+    expect((await extractText(makeDocx(["written with zip64"], [], { zip64: true }), "docx")).text).toBe(
+      "written with zip64",
+    );
+    const huge = makeDocx(["x"], [{ name: "word/media/big.bin", data: "x", declaredSize: 2 ** 40 }], {
+      zip64: true,
+    });
+    expect(await failure(huge, "docx")).toMatchObject({
+      code: "document_too_large",
+      details: { reason: "zip_uncompressed_bytes" },
+    });
+  });
+
   it("a truncated DOCX (no central directory) is unreadable", async () => {
     const docx = makeDocx(["hello"]);
     expect(await failure(docx.subarray(0, docx.byteLength - 30), "docx")).toMatchObject({

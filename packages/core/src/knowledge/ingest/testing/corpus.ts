@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createDeflate } from "node:zlib";
-import { writeZip, type ZipInput } from "./zip-writer.ts";
+import { writeZip, type ZipInput, type ZipOptions } from "./zip-writer.ts";
 
 // Test-only builders for real and hostile documents, generated in memory so no binary blob is
 // committed. PDFs are written by hand (objects, xref, trailer); DOCX through writeZip.
@@ -23,13 +23,16 @@ export function documentXml(paragraphs: string[]): string {
 }
 
 /** A real, minimal DOCX with one paragraph per string. */
-export function makeDocx(paragraphs: string[], extra: ZipInput[] = []): Uint8Array {
-  return writeZip([
-    { name: "[Content_Types].xml", data: CONTENT_TYPES },
-    { name: "_rels/.rels", data: ROOT_RELS },
-    { name: "word/document.xml", data: documentXml(paragraphs) },
-    ...extra,
-  ]);
+export function makeDocx(paragraphs: string[], extra: ZipInput[] = [], options: ZipOptions = {}): Uint8Array {
+  return writeZip(
+    [
+      { name: "[Content_Types].xml", data: CONTENT_TYPES },
+      { name: "_rels/.rels", data: ROOT_RELS },
+      { name: "word/document.xml", data: documentXml(paragraphs) },
+      ...extra,
+    ],
+    options,
+  );
 }
 
 /** A DOCX whose document.xml really inflates to `mb` MiB (a compression-ratio bomb). */
