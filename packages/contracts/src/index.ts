@@ -7,3 +7,4 @@ export * from "./apps.ts";
 export * from "./app-logs.ts";
 export * from "./audit-sinks.ts";
 export * from "./chat.ts";
+export * from "./knowledge-process.ts";
