@@ -17,7 +17,9 @@ export type ModelType = (typeof MODEL_TYPES)[number];
 const httpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
+  // zod runs refinements even after .url() failed: parse defensively (a throw here was a 500).
   .refine((u) => {
+    if (!URL.canParse(u)) return false;
     const parsed = new URL(u);
     return parsed.username === "" && parsed.password === "";
   }, "credentials in the URL are not allowed");

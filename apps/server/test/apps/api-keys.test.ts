@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
 import { appApiKeys } from "@enclave/db";
 import type { ApiKeyView, CreatedApiKey } from "@enclave/contracts";
-import { authenticateAppKey, loadServingApp } from "@enclave/core";
+import { authenticateAppKey, clearAppKeyCache, loadServingApp } from "@enclave/core";
 import { createTestApp, type TestApp } from "../helpers.ts";
 import { auditOf, bareCtx, createPublishableApp, setupAppsWorld, type AppsWorld } from "./apps-world.ts";
 
@@ -103,6 +103,7 @@ describe("service API keys", () => {
     expect(second!.lastUsedAt!.getTime()).toBe(first!.lastUsedAt!.getTime());
     const old = new Date(Date.now() - 120_000);
     await t.database.db.update(appApiKeys).set({ lastUsedAt: old }).where(eq(appApiKeys.id, key.id));
+    clearAppKeyCache(); // keys are cached for 2 s per process; this test edits the row directly
     await call(key.token);
     const [third] = await t.database.db.select().from(appApiKeys).where(eq(appApiKeys.id, key.id));
     expect(third!.lastUsedAt!.getTime()).toBeGreaterThan(old.getTime() + 60_000);

@@ -59,6 +59,17 @@ describe("model providers: CRUD, masks, roles, isolation", () => {
     }
   });
 
+  it("a malformed or credentialed base URL is a 400, not a crash", async () => {
+    for (const baseUrl of ["not a url", "http://", "https://user:pw@models.example/v1", "ftp://x/v1"]) {
+      const res = await w.admin.post(PROVIDERS, {
+        kind: "openai_compatible",
+        name: `bad-${baseUrl.length}`,
+        baseUrl,
+      });
+      expect(res.statusCode, baseUrl).toBe(400);
+    }
+  });
+
   it("a duplicate name is a 409 conflict", async () => {
     const res = await w.admin.post(PROVIDERS, {
       kind: "openai",

@@ -2,7 +2,7 @@ import { and, asc, count, eq, isNull, lt, or } from "drizzle-orm";
 import { CreateApiKeyInput, type ApiKeyView, type CreatedApiKey } from "@enclave/contracts";
 import { appApiKeys, apps } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
-import { withTransaction } from "../context/transaction.ts";
+import { onAfterCommit, withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
@@ -22,12 +22,36 @@ const TOKEN_BYTES = 32;
 const SHOWN_PREFIX_LENGTH = 8;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+// Every service API request authenticates: a live key is remembered briefly per process (by hash).
+// Revoking drops it here at once; other replicas stop accepting it within KEY_CACHE_TTL_MS, the
+// same bound as the serving-app cache. Unknown tokens are never cached (no memory for guessers).
+const KEY_CACHE_TTL_MS = 2_000;
+const MAX_CACHED_KEYS = 10_000;
+const keyCache = new Map<string, { auth: AppKeyAuth; until: number }>();
+
+function forgetKey(keyId: string): void {
+  for (const [hash, entry] of keyCache) if (entry.auth.keyId === keyId) keyCache.delete(hash);
+}
+
+/** Drops every cached key of an app (after the app is deleted: its keys went with it). */
+export function forgetAppKeys(appId: string): void {
+  for (const [hash, entry] of keyCache) if (entry.auth.appId === appId) keyCache.delete(hash);
+}
+
+/** Empties the key cache (tests that change keys behind the verbs' back). */
+export function clearAppKeyCache(): void {
+  keyCache.clear();
+}
+
 /**
  * Looks a service API key up by its hash; null when unknown or revoked. Touches last_used_at (≤1/min).
- * Runs on every service API request: one indexed lookup, no transaction, no audit.
+ * Runs on every service API request: one indexed lookup (or none, briefly cached), no transaction.
  */
 export async function authenticateAppKey(ctx: Ctx, token: string): Promise<AppKeyAuth | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const hash = sha256Hex(token);
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.auth;
   const [key] = await ctx.db
     .select({
       keyId: appApiKeys.id,
@@ -37,9 +61,12 @@ export async function authenticateAppKey(ctx: Ctx, token: string): Promise<AppKe
     })
     .from(appApiKeys)
     .innerJoin(apps, eq(apps.id, appApiKeys.appId))
-    .where(and(eq(appApiKeys.tokenHash, sha256Hex(token)), isNull(appApiKeys.revokedAt)))
+    .where(and(eq(appApiKeys.tokenHash, hash), isNull(appApiKeys.revokedAt)))
     .limit(1);
-  if (!key) return null;
+  if (!key) {
+    keyCache.delete(hash);
+    return null;
+  }
   const now = new Date();
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     // Conditional, so concurrent requests of the same minute write it once between them.
@@ -54,7 +81,10 @@ export async function authenticateAppKey(ctx: Ctx, token: string): Promise<AppKe
         ),
       );
   }
-  return { keyId: key.keyId, appId: key.appId, workspaceId: key.workspaceId };
+  const auth = { keyId: key.keyId, appId: key.appId, workspaceId: key.workspaceId };
+  if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+  keyCache.set(hash, { auth, until: Date.now() + KEY_CACHE_TTL_MS });
+  return auth;
 }
 
 /** Creates a service API key; its token is returned here once and stored only as a SHA-256. */
@@ -123,6 +153,9 @@ export async function revokeApiKey(ctx: Ctx, appId: string, keyId: string): Prom
       .where(and(eq(appApiKeys.id, keyId), eq(appApiKeys.appId, app.id), isNull(appApiKeys.revokedAt)))
       .returning({ id: appApiKeys.id, prefix: appApiKeys.tokenPrefix });
     if (!key) throw new AppError("not_found", "API key not found");
+    // Now (no new request may cache it meanwhile from this process) and again after COMMIT.
+    forgetKey(key.id);
+    onAfterCommit(tx, async () => forgetKey(key.id));
     await emitAudit(tx, txCtx, {
       action: "app.api_key.revoke",
       target: { type: "app_api_key", id: key.id },

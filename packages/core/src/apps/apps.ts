@@ -18,6 +18,7 @@ import {
 } from "./app-rows.ts";
 import { mayChangeLogPolicy } from "./log-access.ts";
 import { invalidateServingApp } from "./serving.ts";
+import { forgetAppKeys } from "./api-keys.ts";
 
 /** Creates an app with a draft configuration; the creator is remembered (log visibility uses it). */
 export async function createApp(ctx: Ctx, raw: CreateAppInput): Promise<AppView> {
@@ -141,6 +142,7 @@ export async function deleteApp(ctx: Ctx, appId: string): Promise<void> {
       details: { mode: row.mode, createdBy: row.createdBy },
     });
     afterCommitInvalidate(tx, row.id);
+    if (!onAfterCommit(tx, async () => forgetAppKeys(row.id))) forgetAppKeys(row.id);
   });
 }
 
