@@ -40,6 +40,7 @@ import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
+import { webRoutes } from "./routes/web.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -60,6 +61,8 @@ export interface AppDeps {
   outbound?: { resolve?: Resolver; timeoutMs?: number };
   /** Where uploads are stored; `<data dir>/files` without it. */
   files?: FileStore;
+  /** The built console to serve; apps/web/dist without it. */
+  webDist?: string;
   /** Extra route plugins (tests use this to add probes); the product's own routes are always on. */
   extraRoutes?: RoutePlugin[];
 }
@@ -145,6 +148,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(appRoutes(routeDeps));
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
+  await app.register(webRoutes({ distDir: deps.webDist }));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();
