@@ -245,6 +245,7 @@ export const en = {
   "app.newKey": "New API key",
   "app.prefix": "Key",
   "app.lastUsed": "Last used",
+  "app.keyName": "Key name",
   "app.createKey": "Create API key",
   "app.revokeKey": "Revoke",
 } as const;

@@ -247,6 +247,7 @@ export const ja: Record<MessageKey, string> = {
   "app.newKey": "新しい API キー",
   "app.prefix": "キー",
   "app.lastUsed": "最終使用",
+  "app.keyName": "キー名",
   "app.createKey": "API キーを作成",
   "app.revokeKey": "取り消す",
 };

@@ -242,6 +242,7 @@ export const zhHans: Record<MessageKey, string> = {
   "app.newKey": "新的 API 密钥",
   "app.prefix": "密钥",
   "app.lastUsed": "最近使用",
+  "app.keyName": "密钥名称",
   "app.createKey": "创建 API 密钥",
   "app.revokeKey": "撤销",
 };

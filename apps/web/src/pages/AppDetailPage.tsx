@@ -5,6 +5,7 @@ import {
   AppConfig,
   type ApiKeyView,
   type AppView,
+  CreateApiKeyInput,
   type ModelProviderView,
   UpdateAppInput,
 } from "@enclave/contracts";
@@ -51,7 +52,7 @@ function Editor({ app, canEdit }: { app: AppView; canEdit: boolean }) {
   return (
     <section className="card" aria-labelledby="editor-title">
       <h2 id="editor-title">{t("app.editor")}</h2>
-      <form onSubmit={submit} noValidate key={app.updatedAt}>
+      <form onSubmit={submit} noValidate key={`${app.updatedAt}-${providers.isFetched}`}>
         <fieldset disabled={!canEdit}>
           <Field label={t("common.name")} name="name" error={form.errors.name}>
             {(p) => <input {...p} defaultValue={app.name} />}
@@ -106,13 +107,21 @@ function ApiKeys({ app }: { app: AppView }) {
     queryFn: () => get<{ data: ApiKeyView[] }>(`/apps/${app.id}/api-keys`),
   });
   const refresh = () => client.invalidateQueries({ queryKey: ["api-keys", app.id] });
+  const form = useZodForm(CreateApiKeyInput);
   const create = useMutation({
-    mutationFn: () => post<CreatedApiKey>(`/apps/${app.id}/api-keys`, {}),
+    mutationFn: (input: CreateApiKeyInput) => post<CreatedApiKey>(`/apps/${app.id}/api-keys`, input),
     onSuccess: (key) => {
       setFresh(key);
       void refresh();
     },
   });
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const target = e.currentTarget;
+    const { name } = formValues(target);
+    const input = form.validate(name ? { name } : {});
+    if (input) create.mutate(input, { onSuccess: () => target.reset() });
+  }
   const revoke = useMutation({
     mutationFn: (id: string) => del(`/apps/${app.id}/api-keys/${id}`),
     onSuccess: refresh,
@@ -164,14 +173,14 @@ function ApiKeys({ app }: { app: AppView }) {
         </tbody>
       </table>
       <ErrorBanner error={create.error ?? revoke.error ?? keys.error} />
-      <button
-        type="button"
-        onClick={() => create.mutate()}
-        disabled={create.isPending}
-        data-testid="create-api-key"
-      >
-        {t("app.createKey")}
-      </button>
+      <form onSubmit={submit} noValidate className="row-form">
+        <Field label={t("app.keyName")} name="name" error={form.errors.name}>
+          {(p) => <input {...p} autoComplete="off" />}
+        </Field>
+        <button type="submit" disabled={create.isPending} data-testid="create-api-key">
+          {t("app.createKey")}
+        </button>
+      </form>
     </section>
   );
 }

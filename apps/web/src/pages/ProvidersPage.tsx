@@ -48,7 +48,10 @@ function AddProvider() {
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const target = e.currentTarget;
-    const input = form.validate(toInput(kind, formValues(target)));
+    const values = formValues(target);
+    // The contracts schema's URL refinement throws on a non-URL instead of reporting it.
+    if (values.baseUrl && !URL.canParse(values.baseUrl)) return form.setErrors({ baseUrl: "validation.url" });
+    const input = form.validate(toInput(kind, values));
     if (input) create.mutate(input, { onSuccess: () => target.reset() });
   }
   return (

@@ -30,7 +30,14 @@ export function issueMessage(issue: z.core.$ZodIssue): MessageKey {
 export function useZodForm<S extends z.ZodType>(schema: S) {
   const [errors, setErrors] = useState<FieldErrors>({});
   function validate(values: unknown): z.infer<S> | null {
-    const result = schema.safeParse(values);
+    let result: z.ZodSafeParseResult<z.infer<S>>;
+    try {
+      result = schema.safeParse(values);
+    } catch {
+      // A refinement that throws on malformed input (e.g. `new URL` on a non-URL) is still a refusal.
+      setErrors({ _form: "validation.invalid" });
+      return null;
+    }
     if (result.success) {
       setErrors({});
       return result.data;

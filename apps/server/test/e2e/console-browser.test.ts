@@ -1,0 +1,327 @@
+// The console end to end in Debian's headless Chromium: a fresh embedded server serving the built
+// SPA, driven through setup, sign-in with TOTP, providers, apps, API keys and the audit trail.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { issueSetupToken, totpCode, totpStep } from "@enclave/core";
+import { createTestApp, type TestApp } from "../helpers.ts";
+import { FAKE_MODEL, startFakeModelServer, type FakeModelServer } from "../fixtures/fake-model-server.ts";
+import { checkUntranslated, loadEnglishCatalogue } from "./untranslated.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
+const SHOTS = join(ROOT, "test-artifacts", "screenshots");
+const XSS = "<img src=x onerror=alert(1)>";
+const OWNER = { email: "olive@example.com", password: "violet lantern harbour 1987", name: "Olive" };
+const hasChromium = existsSync(CHROMIUM);
+
+// Page-side expressions as strings: the server's tsconfig has no DOM types, and should not.
+const inPage = (p: Page, expression: string) => p.evaluate(expression);
+
+if (!hasChromium) {
+  console.warn(`console e2e skipped: ${CHROMIUM} is missing (apt-get install chromium to run it)`);
+}
+
+// Generous per-step limits: CI runs this beside the rest of the suite on two cores.
+describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000 }, () => {
+  let t: TestApp;
+  let fake: FakeModelServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let secret = "";
+  let lastStep = 0;
+  let appId = "";
+  const dialogs: string[] = [];
+  const cspErrors: string[] = [];
+
+  /** A TOTP code the server has not seen yet (each step is accepted once). */
+  const nextCode = () => {
+    lastStep = Math.max(lastStep + 1, totpStep(Date.now()));
+    return totpCode(secret, lastStep);
+  };
+
+  function watch(p: Page) {
+    p.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    p.on("console", (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+    });
+    p.on("pageerror", (e) => cspErrors.push(`pageerror: ${e.message}`));
+  }
+
+  async function shot(p: Page, name: string) {
+    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  }
+
+  beforeAll(async () => {
+    const build = spawnSync(process.execPath, [join(ROOT, "apps/web/scripts/ensure-built.js")], {
+      encoding: "utf8",
+    });
+    if (build.status !== 0) throw new Error(`web build failed: ${build.stderr}`);
+    mkdirSync(SHOTS, { recursive: true });
+    fake = await startFakeModelServer();
+    t = await createTestApp();
+    await t.app.listen({ host: "127.0.0.1", port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    watch(page);
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await fake?.close();
+  });
+
+  it("first run: setup with the one-time token, then sign out and back in", async () => {
+    const token = await issueSetupToken(t.database.db);
+    expect(token).toBeTruthy();
+    await page.goto(`${base}/`);
+    await page.waitForURL(`${base}/setup`);
+    await page.getByRole("heading", { name: "Set up Enclave" }).waitFor();
+    await shot(page, "setup-light");
+    await page.getByLabel("Setup token").fill("not-the-token");
+    await page.getByLabel("Workspace name").fill("Acme");
+    await page.getByLabel("Name", { exact: true }).fill(OWNER.name);
+    await page.getByLabel("Email").fill(OWNER.email);
+    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByRole("button", { name: "Create owner account" }).click();
+    await page.getByRole("alert").first().waitFor();
+    await page.getByLabel("Setup token").fill(token!);
+    await page.getByRole("button", { name: "Create owner account" }).click();
+    await page.getByRole("heading", { name: "Apps" }).waitFor();
+
+    await page.getByTestId("logout").click();
+    await page.waitForURL(`${base}/login`);
+    await page.getByLabel("Email").fill(OWNER.email);
+    await page.getByLabel("Password").fill("wrong password entirely");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // The refusal names no cause: not "unknown user", not "locked".
+    await expect.poll(() => page.getByTestId("login-error").textContent()).toContain("Sign-in failed.");
+    await shot(page, "login-error-light");
+    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Apps" }).waitFor();
+  });
+
+  it("enrols TOTP from a QR code, shows recovery codes once, and then asks for a code at login", async () => {
+    await page.getByRole("link", { name: "My account" }).click();
+    await page.getByRole("button", { name: "Set up two-step verification" }).click();
+    await page.getByTestId("mfa-start").click();
+    const qr = page.getByRole("img", { name: "QR code for your authenticator app" });
+    await qr.waitFor();
+    expect(await qr.evaluate((el) => el.tagName.toLowerCase())).toBe("svg");
+    secret = (await page.getByTestId("totp-secret").textContent()) ?? "";
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await shot(page, "mfa-enrol-light");
+    await page.getByLabel("Authentication code").fill(nextCode());
+    await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+    const codes = page.getByTestId("recovery-codes").locator("li");
+    await expect.poll(() => codes.count()).toBe(10);
+    const download = page.getByRole("link", { name: "Download codes" });
+    expect(await download.getAttribute("href")).toMatch(/^blob:/);
+    await shot(page, "recovery-codes-light");
+    await page.getByRole("button", { name: "I have saved them" }).click();
+    await expect
+      .poll(() => page.getByTestId("mfa-status").textContent())
+      .toContain("Recovery codes left: 10");
+
+    await page.getByTestId("logout").click();
+    await page.waitForURL(`${base}/login`);
+    await page.getByLabel("Email").fill(OWNER.email);
+    await page.getByLabel("Password").fill(OWNER.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${base}/login/mfa`);
+    await shot(page, "mfa-light");
+    await page.getByLabel("Authentication code").fill(nextCode());
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.getByRole("heading", { name: "Apps" }).waitFor();
+    // The browser holds the session only in HttpOnly cookies; script sees just the CSRF token.
+    const cookies = await context.cookies(base);
+    const session = cookies.find((c) => c.name.endsWith("enclave_session"));
+    expect(session?.httpOnly).toBe(true);
+    expect(await inPage(page, "document.cookie")).not.toContain("enclave_session");
+    expect(await inPage(page, "window.localStorage.length")).toBe(0);
+  });
+
+  it("allowlists loopback, adds an OpenAI-compatible provider whose key is only ever masked, and tests it", async () => {
+    await page.getByRole("link", { name: "Outbound allowlist" }).click();
+    await page.getByLabel("Host, IP or CIDR").fill("127.0.0.1");
+    await page.getByLabel("Note").fill(`fake model server ${XSS}`);
+    await page.getByRole("button", { name: "Allow" }).click();
+    await page.getByTestId("allowlist").getByText("127.0.0.1").waitFor();
+
+    await page.getByRole("link", { name: "Model providers" }).click();
+    await page.getByLabel("Kind").selectOption("openai_compatible");
+    await page.getByLabel("Name", { exact: true }).fill(`Local ${XSS}`);
+    await page.getByLabel("Base URL").fill("not a url");
+    await page.getByRole("button", { name: "Add provider" }).click();
+    await page.getByText("Enter a valid http or https URL.").waitFor();
+    await page.getByLabel("Base URL").fill(fake.url);
+    await page.getByLabel("API key").fill("sk-e2e-canary-0123456789");
+    await page.getByLabel("Models").fill(FAKE_MODEL);
+    await page.getByRole("button", { name: "Add provider" }).click();
+    const card = page.getByTestId("provider");
+    await card.getByText(`Local ${XSS}`).waitFor();
+    expect(await page.content()).not.toContain("sk-e2e-canary-0123456789");
+    await card.getByRole("button", { name: "Test connection" }).click();
+    await expect
+      .poll(() => card.getByTestId("provider-test").textContent())
+      .toContain(`Connected: ${FAKE_MODEL}`);
+  });
+
+  it("creates a chat app with a hostile name that renders as text, publishes it and makes an API key", async () => {
+    await page.getByRole("link", { name: "Apps" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(XSS);
+    await page.getByLabel("Type").selectOption("chat");
+    await page.getByRole("button", { name: "Create app" }).click();
+    await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
+    appId = page.url().split("/").pop()!;
+    expect(await page.getByTestId("app-name").textContent()).toBe(XSS);
+
+    await page.getByLabel("Model provider").selectOption({ label: `Local ${XSS}` });
+    await page.getByLabel("Model", { exact: true }).fill(FAKE_MODEL);
+    await page.getByLabel("Instructions (system prompt)").fill("You are terse.");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByText("Saved.").waitFor();
+    await page.getByTestId("publish").click();
+    await expect.poll(() => page.getByTestId("publish-state").textContent()).toContain("Version 1");
+
+    await page.getByLabel("Key name").fill("ci-key");
+    await page.getByTestId("create-api-key").click();
+    const token = await page.getByTestId("api-key-token").inputValue();
+    expect(token).toMatch(/^app-[A-Za-z0-9_-]{43}$/);
+    await shot(page, "app-key-light");
+    await page.reload();
+    await page.getByTestId("api-keys").getByText(token.slice(0, 8)).waitFor();
+    // The saved draft comes back with its provider chosen.
+    await expect.poll(() => page.getByLabel("Model provider").inputValue()).not.toBe("");
+    expect(await page.content()).not.toContain(token);
+
+    await page.getByRole("link", { name: "All apps" }).click();
+    await page.getByTestId("apps").getByText(XSS).waitFor();
+    // The markup never became an element.
+    expect(await page.locator("img").count()).toBe(0);
+  });
+
+  it("shows those events in the audit log, with a detail drawer and a verified chain", async () => {
+    await page.getByRole("link", { name: "Audit log" }).click();
+    const table = page.getByTestId("audit-events");
+    for (const action of [
+      "setup.complete",
+      "auth.login.success",
+      "outbound_allowlist.add",
+      "model_provider.create",
+      "app.create",
+      "app.publish",
+      "app.api_key.create",
+    ]) {
+      await table.getByRole("button", { name: action, exact: true }).first().waitFor();
+    }
+    await table.getByRole("button", { name: "app.publish", exact: true }).first().click();
+    const drawer = page.getByRole("dialog");
+    await drawer.waitFor();
+    expect(await drawer.getByTestId("event-details").textContent()).toContain('"version": 1');
+    await shot(page, "audit-drawer-light");
+    await page.keyboard.press("Escape");
+    await drawer.waitFor({ state: "hidden" });
+
+    await page.getByLabel("Action", { exact: true }).fill("app.create");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => table.locator("tbody tr").count()).toBe(1);
+
+    await page.getByRole("button", { name: "Verify now" }).click();
+    await expect.poll(() => page.getByTestId("chain-badge").textContent()).toBe("Chain verified");
+  });
+
+  it("takes screenshots of the main pages in light and dark", async () => {
+    const pages: [string, string][] = [
+      ["apps", "/apps"],
+      ["app", `/apps/${appId}`],
+      ["account", "/account"],
+      ["members", "/workspace/members"],
+      ["providers", "/workspace/providers"],
+      ["allowlist", "/workspace/allowlist"],
+      ["settings", "/workspace/settings"],
+      ["audit", "/audit"],
+    ];
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [name, path] of pages) {
+        await page.goto(`${base}${path}`);
+        await page.locator("main h1").first().waitFor();
+        expect(await inPage(page, "document.documentElement.dataset.theme")).toBe(scheme);
+        await shot(page, `${name}-${scheme}`);
+      }
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+    // The theme switch flips it in place.
+    await page.goto(`${base}/apps`);
+    await page.locator("main h1").first().waitFor();
+    expect(await inPage(page, "document.documentElement.dataset.theme")).toBe("light");
+    await page.getByTestId("theme").click();
+    expect(await inPage(page, "document.documentElement.dataset.theme")).toBe("dark");
+
+    const mobile = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
+    const phone = await mobile.newPage();
+    watch(phone);
+    for (const scheme of ["light", "dark"] as const) {
+      await phone.emulateMedia({ colorScheme: scheme });
+      await phone.goto(`${base}/login`);
+      await phone.getByRole("heading", { name: "Sign in" }).waitFor();
+      // Nothing sticks out sideways on a phone.
+      expect(await inPage(phone, "document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+      await shot(phone, `login-mobile-${scheme}`);
+    }
+    await mobile.close();
+  });
+
+  it("in 中文 and 日本語 the main pages show no English console strings", async () => {
+    const en = await loadEnglishCatalogue(ROOT);
+    const cookies = await context.cookies(base);
+    for (const locale of ["zh-CN", "ja-JP"]) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+      await ctx.addCookies(cookies);
+      const p = await ctx.newPage();
+      watch(p);
+      const paths = ["/apps", `/apps/${appId}`, "/account", "/workspace/members", "/workspace/providers"];
+      paths.push("/workspace/allowlist", "/workspace/settings", "/audit");
+      for (const path of paths) {
+        await p.goto(`${base}${path}`);
+        await p.locator("main h1").first().waitFor();
+        await p.waitForLoadState("networkidle");
+        const text = String(await inPage(p, "document.body.innerText"));
+        expect(checkUntranslated(en, locale, text), `${locale} ${path}`).toEqual([]);
+      }
+      await shot(p, `audit-${locale}`);
+      await ctx.close();
+    }
+    // A signed-out page, and the switcher changing language in place.
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const p = await ctx.newPage();
+    await p.goto(`${base}/login`);
+    await p.getByTestId("locale").selectOption("ja");
+    await p.getByRole("heading", { name: "サインイン" }).waitFor();
+    expect(checkUntranslated(en, "ja", String(await inPage(p, "document.body.innerText")))).toEqual([]);
+    expect(await inPage(p, "document.documentElement.lang")).toBe("ja");
+    await ctx.close();
+  });
+
+  it("no dialog fired and the bundle ran under the strict CSP without a violation", () => {
+    expect(dialogs).toEqual([]);
+    expect(cspErrors).toEqual([]);
+  });
+});
