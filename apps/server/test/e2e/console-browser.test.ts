@@ -217,6 +217,35 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     expect(await page.locator("img").count()).toBe(0);
   });
 
+  it("invites a member by link; their hostile name renders as text and their role can be changed", async () => {
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByLabel("Email").fill("eve@example.com");
+    await page.getByLabel("Role", { exact: true }).selectOption("editor");
+    await page.getByRole("button", { name: "Create invitation link" }).click();
+    const link = await page.getByTestId("invite-link").inputValue();
+    expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{20,}$/);
+
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const invitee = await guest.newPage();
+    watch(invitee);
+    await invitee.goto(`${base}${new URL(link, base).pathname}`);
+    await invitee.getByRole("heading", { name: "Join the workspace" }).waitFor();
+    await invitee.getByLabel("Name", { exact: true }).fill(XSS);
+    await invitee.getByLabel("Password").fill("amber-orchid-lighthouse-2024");
+    await invitee.getByRole("button", { name: "Accept invitation" }).click();
+    await invitee.getByRole("heading", { name: "Apps" }).waitFor();
+    // An editor sees no audit or members-management entries.
+    expect(await invitee.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+    await guest.close();
+
+    await page.reload();
+    const members = page.getByTestId("members");
+    await members.getByText(XSS, { exact: true }).waitFor();
+    await members.getByLabel(`Role of ${XSS}`).selectOption("member");
+    await expect.poll(() => members.getByLabel(`Role of ${XSS}`).inputValue()).toBe("member");
+    await shot(page, "members-invited-light");
+  });
+
   it("shows those events in the audit log, with a detail drawer and a verified chain", async () => {
     await page.getByRole("link", { name: "Audit log" }).click();
     const table = page.getByTestId("audit-events");
@@ -228,6 +257,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
       "app.create",
       "app.publish",
       "app.api_key.create",
+      "member.invite",
     ]) {
       await table.getByRole("button", { name: action, exact: true }).first().waitFor();
     }
@@ -323,5 +353,17 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
   it("no dialog fired and the bundle ran under the strict CSP without a violation", () => {
     expect(dialogs).toEqual([]);
     expect(cspErrors).toEqual([]);
+  });
+
+  it("the dialog listener does catch an alert (so the check above can fail)", async () => {
+    const probe = await browser.newPage();
+    const seen: string[] = [];
+    probe.on("dialog", (d) => {
+      seen.push(d.message());
+      void d.dismiss();
+    });
+    await inPage(probe, "alert('probe')");
+    expect(seen).toEqual(["probe"]);
+    await probe.close();
   });
 });

@@ -184,31 +184,36 @@ export function MembersPage() {
                     </td>
                     <td>{m.status === "active" ? t("members.active") : t("members.disabled")}</td>
                     <td>{formatDate(m.lastLoginAt, locale)}</td>
-                    <td className="actions">
-                      {editable && (
-                        <>
-                          <button
-                            type="button"
-                            className="button-small button-secondary"
-                            onClick={() =>
-                              update.mutate({
-                                id: m.id,
-                                body: { status: m.status === "active" ? "disabled" : "active" },
-                              })
-                            }
-                          >
-                            {m.status === "active" ? t("members.disable") : t("members.enable")}
-                          </button>
-                          <button
-                            type="button"
-                            className="button-small button-secondary"
-                            onClick={() => unlock.mutate(m.id)}
-                          >
-                            {t("members.unlock")}
-                          </button>
-                          <ConfirmButton label={t("members.remove")} onConfirm={() => remove.mutate(m.id)} />
-                        </>
-                      )}
+                    <td>
+                      <div className="actions">
+                        {editable && (
+                          <>
+                            <button
+                              type="button"
+                              className="button-small button-secondary"
+                              onClick={() =>
+                                update.mutate({
+                                  id: m.id,
+                                  body: { status: m.status === "active" ? "disabled" : "active" },
+                                })
+                              }
+                            >
+                              {m.status === "active" ? t("members.disable") : t("members.enable")}
+                            </button>
+                            <button
+                              type="button"
+                              className="button-small button-secondary"
+                              onClick={() => unlock.mutate(m.id)}
+                            >
+                              {t("members.unlock")}
+                            </button>
+                            <ConfirmButton
+                              label={t("members.remove")}
+                              onConfirm={() => remove.mutate(m.id)}
+                            />
+                          </>
+                        )}
+                      </div>
                     </td>
                   </tr>
                 );
