@@ -36,6 +36,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
   let secret = "";
   let lastStep = 0;
   let appId = "";
+  let recoveryCodes: string[] = [];
   const dialogs: string[] = [];
   const cspErrors: string[] = [];
 
@@ -131,6 +132,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByRole("button", { name: "Turn on two-step verification" }).click();
     const codes = page.getByTestId("recovery-codes").locator("li");
     await expect.poll(() => codes.count()).toBe(10);
+    recoveryCodes = await codes.allTextContents();
     const download = page.getByRole("link", { name: "Download codes" });
     expect(await download.getAttribute("href")).toMatch(/^blob:/);
     await shot(page, "recovery-codes-light");
@@ -155,6 +157,40 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     expect(session?.httpOnly).toBe(true);
     expect(await inPage(page, "document.cookie")).not.toContain("enclave_session");
     expect(await inPage(page, "window.localStorage.length")).toBe(0);
+  });
+
+  it("a recovery code signs in a second browser once; 'log out other sessions' ends that session", async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const second = await other.newPage();
+    watch(second);
+    const signIn = async (code: string) => {
+      await second.goto(`${base}/login`);
+      await second.getByLabel("Email").fill(OWNER.email);
+      await second.getByLabel("Password").fill(OWNER.password);
+      await second.getByRole("button", { name: "Sign in" }).click();
+      await second.waitForURL(`${base}/login/mfa`);
+      await second.getByRole("button", { name: "Use a recovery code instead" }).click();
+      await second.getByLabel("Recovery code").fill(code);
+      await second.getByRole("button", { name: "Verify" }).click();
+    };
+    // Typed as a person might: upper case, spaces around. The server normalises it.
+    await signIn(`  ${recoveryCodes[0]!.toUpperCase()} `);
+    await second.getByRole("heading", { name: "Apps" }).waitFor();
+
+    await page.goto(`${base}/account`);
+    await expect.poll(() => page.getByTestId("mfa-status").textContent()).toContain("Recovery codes left: 9");
+    const rows = page.locator("section", { hasText: "Active sessions" }).locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(2);
+    await shot(page, "sessions-light");
+    await page.getByRole("button", { name: "Log out other sessions" }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    await second.reload();
+    await second.waitForURL(`${base}/login`);
+
+    // A used recovery code does not work twice.
+    await signIn(recoveryCodes[0]!);
+    await second.getByText("That code was not accepted").waitFor();
+    await other.close();
   });
 
   it("allowlists loopback, adds an OpenAI-compatible provider whose key is only ever masked, and tests it", async () => {
@@ -244,6 +280,30 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await members.getByLabel(`Role of ${XSS}`).selectOption("member");
     await expect.poll(() => members.getByLabel(`Role of ${XSS}`).inputValue()).toBe("member");
     await shot(page, "members-invited-light");
+  });
+
+  it("after repeated failures the right password is refused with the same message, naming no lock", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const p = await ctx.newPage();
+    watch(p);
+    await p.goto(`${base}/login`);
+    const messages: string[] = [];
+    const attempt = async (password: string) => {
+      await p.getByLabel("Email").fill("eve@example.com");
+      await p.getByLabel("Password").fill(password);
+      const answered = p.waitForResponse((r) => r.url().endsWith("/console/api/login"));
+      await p.getByRole("button", { name: "Sign in" }).click();
+      expect((await answered).status()).toBe(401);
+      const error = p.getByTestId("login-error");
+      await error.waitFor();
+      messages.push((await error.textContent()) ?? "");
+    };
+    for (let i = 0; i < 5; i++) await attempt(`wrong password number ${i}`);
+    await attempt("amber-orchid-lighthouse-2024");
+    expect(new Set(messages).size).toBe(1);
+    expect(messages[0]).not.toMatch(/lock|disabled|unknown|exist/i);
+    await shot(p, "login-locked-light");
+    await ctx.close();
   });
 
   it("shows those events in the audit log, with a detail drawer and a verified chain", async () => {
