@@ -18,6 +18,9 @@ const XSS = "<img src=x onerror=alert(1)>";
 const OWNER = { email: "olive@example.com", password: "violet lantern harbour 1987", name: "Olive" };
 const hasChromium = existsSync(CHROMIUM);
 
+// The page's visible text without code samples (curl snippets are not console prose).
+const VISIBLE_TEXT = `[...document.querySelectorAll("pre")].reduce((t, el) => t.replace(el.innerText, ""), document.body.innerText)`;
+
 // Page-side expressions as strings: the server's tsconfig has no DOM types, and should not.
 const inPage = (p: Page, expression: string) => p.evaluate(expression);
 
@@ -236,15 +239,22 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByTestId("publish").click();
     await expect.poll(() => page.getByTestId("publish-state").textContent()).toContain("Version 1");
 
+    await page.getByRole("tab", { name: "Usage", exact: true }).click();
+    await expect.poll(() => page.getByTestId("usage-totals").textContent()).toContain("0 requests");
+    await page.getByRole("tab", { name: "Logs", exact: true }).click();
+    await page.getByText("No conversations yet.").waitFor();
+    await page.getByRole("tab", { name: "API access" }).click();
+    expect(await page.getByTestId("snippet-dify").textContent()).toContain(`${base}/v1/chat-messages`);
     await page.getByLabel("Key name").fill("ci-key");
     await page.getByTestId("create-api-key").click();
     const token = await page.getByTestId("api-key-token").inputValue();
     expect(token).toMatch(/^app-[A-Za-z0-9_-]{43}$/);
     await shot(page, "app-key-light");
     await page.reload();
-    await page.getByTestId("api-keys").getByText(token.slice(0, 8)).waitFor();
     // The saved draft comes back with its provider chosen.
     await expect.poll(() => page.getByLabel("Model provider").inputValue()).not.toBe("");
+    await page.getByRole("tab", { name: "API access" }).click();
+    await page.getByTestId("api-keys").getByText(token.slice(0, 8)).waitFor();
     expect(await page.content()).not.toContain(token);
 
     await page.getByRole("link", { name: "All apps" }).click();
@@ -272,6 +282,12 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await invitee.getByRole("heading", { name: "Apps" }).waitFor();
     // An editor sees no audit or members-management entries.
     expect(await invitee.getByRole("link", { name: "Audit log" }).count()).toBe(0);
+    // Another editor's app: its logs are hidden from this editor, with the reason, not an error.
+    await invitee.goto(`${base}/apps/${appId}`);
+    await invitee.getByRole("tab", { name: "Logs", exact: true }).click();
+    await expect
+      .poll(() => invitee.getByTestId("logs-hidden").textContent())
+      .toContain("The creator, admins and the owner");
     await guest.close();
 
     await page.reload();
@@ -355,6 +371,12 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
         await page.locator("main h1").first().waitFor();
         expect(await inPage(page, "document.documentElement.dataset.theme")).toBe(scheme);
         await shot(page, `${name}-${scheme}`);
+        if (name !== "app") continue;
+        for (const tab of ["Access and logs", "API access", "Usage"]) {
+          await page.getByRole("tab", { name: tab, exact: true }).click();
+          await page.waitForLoadState("networkidle");
+          await shot(page, `app-${tab.toLowerCase().replace(/\W+/g, "-")}-${scheme}`);
+        }
       }
     }
     await page.emulateMedia({ colorScheme: "light" });
@@ -393,8 +415,16 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
         await p.goto(`${base}${path}`);
         await p.locator("main h1").first().waitFor();
         await p.waitForLoadState("networkidle");
-        const text = String(await inPage(p, "document.body.innerText"));
+        const text = String(await inPage(p, VISIBLE_TEXT));
         expect(checkUntranslated(en, locale, text), `${locale} ${path}`).toEqual([]);
+        // Every tab of the app page too.
+        const tabs = p.getByRole("tab");
+        for (let i = 0; i < (await tabs.count()); i++) {
+          await tabs.nth(i).click();
+          await p.waitForLoadState("networkidle");
+          const tabText = String(await inPage(p, VISIBLE_TEXT));
+          expect(checkUntranslated(en, locale, tabText), `${locale} ${path} tab ${i}`).toEqual([]);
+        }
       }
       await shot(p, `audit-${locale}`);
       await ctx.close();

@@ -83,11 +83,3 @@ export interface VerificationView {
   latestCheckpoint: { size: number; createdAt: string } | null;
   events: number;
 }
-
-export interface CreatedApiKey {
-  id: string;
-  name: string;
-  token: string;
-  prefix: string;
-  createdAt: string;
-}

@@ -6,16 +6,23 @@ import {
   type ApiKeyView,
   type AppView,
   CreateApiKeyInput,
+  type CreatedApiKey,
   type ModelProviderView,
   UpdateAppInput,
 } from "@enclave/contracts";
 import { del, get, patch, post } from "../api/client.ts";
-import type { CreatedApiKey } from "../api/types.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useCan } from "../layout/Console.tsx";
 import { ConfirmButton } from "../ui/ConfirmButton.tsx";
 import { ErrorBanner, Field, formValues, useZodForm } from "../ui/form.tsx";
 import { formatDate } from "../ui/format.ts";
+import { ApiUsage } from "./app/ApiUsage.tsx";
+import { AppLogs } from "./app/AppLogs.tsx";
+import { AppSettings } from "./app/AppSettings.tsx";
+import { AppUsage } from "./app/AppUsage.tsx";
+
+const TABS = ["editor", "settings", "api", "logs", "usage"] as const;
+type Tab = (typeof TABS)[number];
 
 function Editor({ app, canEdit }: { app: AppView; canEdit: boolean }) {
   const { t } = useI18n();
@@ -190,6 +197,7 @@ export function AppDetailPage() {
   const { id = "" } = useParams<{ id: string }>();
   const client = useQueryClient();
   const canEdit = useCan("app.update");
+  const [tab, setTab] = useState<Tab>("editor");
   const app = useQuery({ queryKey: ["app", id], queryFn: () => get<AppView>(`/apps/${id}`) });
   const publish = useMutation({
     mutationFn: () => post<AppView>(`/apps/${id}/publish`),
@@ -230,8 +238,34 @@ export function AppDetailPage() {
         </div>
       </div>
       <ErrorBanner error={publish.error} />
-      <Editor app={a} canEdit={canEdit} />
-      {canEdit && <ApiKeys app={a} />}
+      <div className="tabs" role="tablist" aria-label={t("app.sections")}>
+        {TABS.map((name) => (
+          <button
+            key={name}
+            type="button"
+            role="tab"
+            id={`tab-${name}`}
+            aria-selected={tab === name}
+            aria-controls="app-panel"
+            className={tab === name ? "tab tab-active" : "tab"}
+            onClick={() => setTab(name)}
+          >
+            {t(`app.tabs.${name}`)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id="app-panel" aria-labelledby={`tab-${tab}`}>
+        {tab === "editor" && <Editor app={a} canEdit={canEdit} />}
+        {tab === "settings" && <AppSettings app={a} canEdit={canEdit} />}
+        {tab === "api" && (
+          <>
+            {canEdit && <ApiKeys app={a} />}
+            <ApiUsage app={a} />
+          </>
+        )}
+        {tab === "logs" && <AppLogs app={a} />}
+        {tab === "usage" && <AppUsage app={a} />}
+      </div>
     </div>
   );
 }
