@@ -322,6 +322,40 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await ctx.close();
   });
 
+  it("under an 'everyone' MFA policy a new member must enrol before reaching the console", async () => {
+    await page.getByRole("link", { name: "Security policy" }).click();
+    await page.getByLabel("Two-step verification required for").selectOption("all");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved.").waitFor();
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByLabel("Email").fill("finn@example.com");
+    await page.getByRole("button", { name: "Create invitation link" }).click();
+    const link = await page.getByTestId("invite-link").inputValue();
+
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
+    const p = await ctx.newPage();
+    watch(p);
+    await p.goto(`${base}${new URL(link, base).pathname}`);
+    await p.getByLabel("Name", { exact: true }).fill("Finn");
+    await p.getByLabel("Password").fill("copper-meadow-lantern-5150");
+    await p.getByRole("button", { name: "Accept invitation" }).click();
+    await p.waitForURL(`${base}/enrol-mfa`);
+    await p.getByRole("heading", { name: "Set up two-step verification" }).waitFor();
+    // The console's API refuses this session until enrolment is done.
+    const blocked = await p.request.get(`${base}/console/api/apps`);
+    expect(blocked.status()).toBe(403);
+    expect(((await blocked.json()) as { code: string }).code).toBe("mfa_enrolment_required");
+    await p.getByTestId("mfa-start").click();
+    const finnSecret = (await p.getByTestId("totp-secret").textContent()) ?? "";
+    await shot(p, "enrol-forced-light");
+    await p.getByLabel("Authentication code").fill(totpCode(finnSecret, totpStep(Date.now())));
+    await p.getByRole("button", { name: "Turn on two-step verification" }).click();
+    await p.getByTestId("recovery-codes").waitFor();
+    await p.getByRole("button", { name: "I have saved them" }).click();
+    await p.getByRole("heading", { name: "Apps" }).waitFor();
+    await ctx.close();
+  });
+
   it("shows those events in the audit log, with a detail drawer and a verified chain", async () => {
     await page.getByRole("link", { name: "Audit log" }).click();
     const table = page.getByTestId("audit-events");

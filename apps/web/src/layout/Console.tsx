@@ -45,7 +45,7 @@ function WorkspaceSwitcher() {
   });
   const change = useMutation({
     mutationFn: (id: string) => post(`/workspaces/${id}/switch`),
-    onSuccess: () => client.invalidateQueries(),
+    onSuccess: () => client.invalidateQueries({ refetchType: "all" }),
   });
   const rows = list.data?.data ?? [];
   const current = rows.find((w) => w.current);

@@ -64,7 +64,7 @@ function MfaSection() {
   const form = useZodForm(TotpDisableInput);
   const disable = useMutation({
     mutationFn: (input: TotpDisableInput) => post("/account/mfa/totp/disable", input),
-    onSuccess: () => client.invalidateQueries(),
+    onSuccess: () => client.invalidateQueries({ refetchType: "all" }),
   });
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

@@ -18,7 +18,7 @@ export function InvitePage() {
     mutationFn: (input: AcceptInvitationInput) =>
       post(`/invitations/${encodeURIComponent(token)}/accept`, input),
     onSuccess: async () => {
-      await client.invalidateQueries();
+      client.clear();
       navigate("/", { replace: true });
     },
   });

@@ -38,7 +38,7 @@ export function LoginPage() {
     mutationFn: (input: LoginInput) => post<{ mfaRequired: boolean }>("/login", input),
     onSuccess: async (res) => {
       if (res.mfaRequired) return navigate("/login/mfa");
-      await client.invalidateQueries();
+      client.clear();
       navigate("/", { replace: true });
     },
   });
@@ -76,7 +76,7 @@ export function MfaPage() {
   const verify = useMutation({
     mutationFn: (input: LoginMfaInput) => post("/login/mfa", input),
     onSuccess: async () => {
-      await client.invalidateQueries();
+      client.clear();
       navigate("/", { replace: true });
     },
   });

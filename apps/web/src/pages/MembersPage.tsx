@@ -70,7 +70,7 @@ function TransferForm({ members }: { members: MemberView[] }) {
   const form = useZodForm(TransferOwnershipInput);
   const transfer = useMutation({
     mutationFn: (input: TransferOwnershipInput) => post("/workspaces/current/transfer-ownership", input),
-    onSuccess: () => client.invalidateQueries(),
+    onSuccess: () => client.invalidateQueries({ refetchType: "all" }),
   });
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

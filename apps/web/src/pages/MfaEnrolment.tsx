@@ -9,7 +9,7 @@ import { AuthFrame } from "../ui/Prefs.tsx";
 import { QrCode } from "../ui/QrCode.tsx";
 
 /** Recovery codes, shown once: the page offers a download and then forgets them. */
-export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone(): void }) {
+export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone(): unknown }) {
   const t = useT();
   const [href, setHref] = useState<string | null>(null);
   useEffect(() => {
@@ -63,8 +63,9 @@ export function MfaEnrolment({ onDone }: { onDone(): void }) {
     return (
       <RecoveryCodes
         codes={confirm.data.recoveryCodes}
-        onDone={() => {
-          void client.invalidateQueries();
+        onDone={async () => {
+          // The console's gate reads mfaEnrolmentRequired: it must see the new state first.
+          await client.invalidateQueries({ refetchType: "all" });
           onDone();
         }}
       />

@@ -16,7 +16,7 @@ export function SetupPage() {
   const setup = useMutation({
     mutationFn: (input: SetupInput) => post("/setup", input),
     onSuccess: async () => {
-      await client.invalidateQueries();
+      client.clear();
       navigate("/", { replace: true });
     },
   });

@@ -15,7 +15,7 @@ export function WorkspaceSettingsPage() {
   const form = useZodForm(UpdateWorkspaceInput);
   const save = useMutation({
     mutationFn: (input: UpdateWorkspaceInput) => patch("/workspaces/current", input),
-    onSuccess: () => client.invalidateQueries(),
+    onSuccess: () => client.invalidateQueries({ refetchType: "all" }),
   });
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
