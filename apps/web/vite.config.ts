@@ -16,8 +16,10 @@ export default defineConfig({
     assetsInlineLimit: 0,
   },
   server: {
-    // Without a proxy the dev server's SPA fallback answers /healthz with index.html.
-    // 5001 is the server's default PORT.
-    proxy: { "/healthz": "http://127.0.0.1:5001" },
+    // Without a proxy the dev server's SPA fallback answers API paths with index.html.
+    // 5001 is the server's default PORT; same origin keeps the cookies and CSRF header working.
+    proxy: Object.fromEntries(
+      ["/healthz", "/readyz", "/console/api", "/v1"].map((p) => [p, "http://127.0.0.1:5001"]),
+    ),
   },
 });

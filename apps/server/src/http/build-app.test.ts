@@ -45,7 +45,11 @@ describe("HTTP edge", () => {
   afterAll(() => t.close());
 
   it("answers unknown routes with 404 JSON carrying a code and the request id", async () => {
-    const res = await t.app.inject({ method: "GET", url: "/nope" });
+    // Other GET paths belong to the console SPA (routes/web.ts); API paths and other methods don't.
+    const post = await t.app.inject({ method: "POST", url: "/nope" });
+    expect(post.statusCode).toBe(404);
+    expect(post.json()).toMatchObject({ code: "not_found", message: "route not found" });
+    const res = await t.app.inject({ method: "GET", url: "/console/api/nope" });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({
       code: "not_found",
@@ -245,6 +249,9 @@ describe("route guard", () => {
           "GET /app-api/:code/site",
           "HEAD /app-api/:code/site",
           "POST /app-api/:code/visit",
+          // The console SPA's files and its index.html fallback (never API paths).
+          "GET /*",
+          "HEAD /*",
         ].sort(),
       );
     } finally {

@@ -49,6 +49,7 @@ import { openRedisTaskRegistry } from "../chat/redis-tasks.ts";
 import { registerServiceLimits } from "./plugins/service-limits.ts";
 import { fileRoutes } from "./routes/v1/files.ts";
 import { appInfoRoutes } from "./routes/v1/app-info.ts";
+import { webRoutes } from "./routes/web.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -69,6 +70,8 @@ export interface AppDeps {
   outbound?: { resolve?: Resolver; timeoutMs?: number };
   /** Where uploads are stored; `<data dir>/files` without it. */
   files?: FileStore;
+  /** The built console to serve; apps/web/dist without it. */
+  webDist?: string;
   /** Extra route plugins (tests use this to add probes); the product's own routes are always on. */
   extraRoutes?: RoutePlugin[];
 }
@@ -164,6 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(webAppRoutes({ ...routeDeps, visitKey }));
   await app.register(fileRoutes(routeDeps));
   await app.register(appInfoRoutes(routeDeps));
+  await app.register(webRoutes({ distDir: deps.webDist }));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();

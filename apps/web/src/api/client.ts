@@ -1,0 +1,88 @@
+import { type ErrorCode, isErrorCode } from "@enclave/contracts";
+
+/** A refused or failed console API call: the server's error code, status and message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  constructor(status: number, code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+const BASE = "/console/api";
+const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+
+// The CSRF token lives only in memory (and in the server's cookie); never in storage.
+let csrfToken: string | null = null;
+
+async function fetchCsrf(): Promise<string> {
+  const res = await fetch(`${BASE}/csrf`, {
+    credentials: "same-origin",
+    headers: { accept: "application/json" },
+  });
+  const body = (await res.json()) as { csrfToken?: unknown };
+  if (!res.ok || typeof body.csrfToken !== "string")
+    throw new ApiError(res.status, "internal_error", "no CSRF token");
+  csrfToken = body.csrfToken;
+  return csrfToken;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let body: { code?: unknown; message?: unknown; details?: unknown } = {};
+  try {
+    body = (await res.json()) as typeof body;
+  } catch {
+    // A proxy's HTML error page: keep the status only.
+  }
+  const code = isErrorCode(body.code) ? body.code : res.status >= 500 ? "internal_error" : "bad_request";
+  const message = typeof body.message === "string" ? body.message : res.statusText;
+  return new ApiError(res.status, code, message, body.details);
+}
+
+async function send(method: string, path: string, body: unknown, token: string | null): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (token) headers["x-csrf-token"] = token;
+  return fetch(`${BASE}${path}`, {
+    method,
+    credentials: "same-origin",
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+/**
+ * Calls the console API with the session cookie; writes carry the X-CSRF-Token header. A
+ * `csrf_failed` answer (token rotated at login, or first call) refreshes the token and retries once.
+ */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const write = WRITES.has(method);
+  const token = write ? (csrfToken ?? (await fetchCsrf())) : null;
+  let res = await send(method, path, body, token);
+  if (write && res.status === 403) {
+    const err = await toError(res.clone());
+    if (err.code === "csrf_failed") res = await send(method, path, body, await fetchCsrf());
+  }
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  const type = res.headers.get("content-type") ?? "";
+  return (type.includes("json") ? await res.json() : await res.text()) as T;
+}
+
+export const get = <T>(path: string) => api<T>("GET", path);
+export const post = <T>(path: string, body: unknown = {}) => api<T>("POST", path, body);
+export const patch = <T>(path: string, body: unknown) => api<T>("PATCH", path, body);
+export const del = <T = void>(path: string) => api<T>("DELETE", path);
+
+/** Builds a query string from the set fields only. */
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
