@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asc } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
-import { auditEvents, auditInbox, type DatabaseHandle } from "@enclave/db";
+import {
+  auditEvents,
+  auditInbox,
+  openPostgres,
+  queryRows,
+  type DatabaseHandle,
+  type PostgresHandle,
+} from "@enclave/db";
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { withTransaction } from "../context/transaction.ts";
 import { testCtx } from "../../test/ctx.ts";
@@ -44,6 +51,41 @@ describe.each(testDatabaseKinds())("audit sequencer on %s", (kind) => {
     expect(await chainIsWhole()).toBe(40);
     expect(await database.db.select().from(auditInbox)).toEqual([]);
   });
+
+  // Two handles on one database stand for two server processes, each with its own sequencer.
+  it.skipIf(kind === "pglite")(
+    "two processes sequencing at once chain every event exactly once, without deadlock",
+    async () => {
+      const before = await chainIsWhole();
+      const other = await openPostgres({
+        url: (database as PostgresHandle).pool.options.connectionString!,
+        poolMax: 4,
+      });
+      try {
+        const ctxs = [testCtx(database), { ...testCtx(database), db: other.db }];
+        await Promise.all(
+          Array.from({ length: 16 }, async (_, w) => {
+            const ctx = ctxs[w % 2]!;
+            for (let i = 0; i < 15; i++) {
+              await withTransaction(ctx, (tx, c) =>
+                emitAudit(tx, c, { action: "test.two-processes", details: { w, i } }),
+              );
+              const [mine] = await queryRows<{ n: number }>(
+                ctx.db,
+                sql`select count(*)::int as n from audit_events
+                    where action = 'test.two-processes' and details = ${JSON.stringify({ w, i })}::jsonb`,
+              );
+              expect(mine?.n).toBe(1);
+            }
+          }),
+        );
+      } finally {
+        await other.close();
+      }
+      expect(await chainIsWhole()).toBe(before + 16 * 15);
+      expect(await database.db.select().from(auditInbox)).toEqual([]);
+    },
+  );
 
   it("chains events a crashed process left committed in the inbox", async () => {
     const before = await chainIsWhole();
