@@ -39,26 +39,29 @@ class Sequencer {
   private async drain(): Promise<void> {
     for (;;) {
       const picked = await this.db.transaction(async (tx) => {
-        // One statement locks the head, then (the EXISTS gate makes the order certain) locks and
-        // deletes the oldest pending rows, returning them as text. A concurrent sequencer's rows
-        // wait for its commit and are then skipped as deleted, so no row is chained twice, and
-        // LIMIT counts only rows this run really took.
-        const raw = await queryRows<EventText & { next_seq: string; last_hash: string }>(
+        // One statement locks the head, then (the EXISTS gate makes the order certain) deletes the
+        // oldest pending rows, returning them as text. Holding the head means no other run is
+        // mid-flight, so a picked row another run already moved is simply skipped by the DELETE;
+        // no row locks on the inbox, which the runtime role may not take (no UPDATE privilege).
+        const raw = await queryRows<EventText & { next_seq: string; last_hash: string; picked: number }>(
           tx,
           sql`with head as (select next_seq, last_hash from audit_chain_head where id = 1 for update),
                    picked as (select id from audit_inbox where exists (select 1 from head)
-                              order by id limit ${BATCH} for update),
+                              order by id limit ${BATCH}),
                    moved as (delete from audit_inbox i using picked p where i.id = p.id returning i.*)
-              select h.next_seq::text as next_seq, h.last_hash, ${eventTextColumns("m")}
+              select h.next_seq::text as next_seq, h.last_hash, (select count(*) from picked)::int as picked,
+                     ${eventTextColumns("m")}
               from head h left join moved m on true order by m.id`,
         );
         const first = raw[0];
         if (!first) throw new Error("audit chain head is missing: run migrations");
-        if (first.id === null) return 0;
-        const head = { nextSeq: Number(first.next_seq), lastHash: first.last_hash };
-        const linked = linkEvents(head, raw.map(eventFromText));
-        await writeLinked(tx, linked.chained, linked.head);
-        return raw.length;
+        if (first.id !== null) {
+          const head = { nextSeq: Number(first.next_seq), lastHash: first.last_hash };
+          const linked = linkEvents(head, raw.map(eventFromText));
+          await writeLinked(tx, linked.chained, linked.head);
+        }
+        // A full pick means more may be pending, even if some picked rows were already gone.
+        return first.picked;
       });
       if (picked < BATCH) return;
     }
