@@ -18,27 +18,51 @@ export class LeafHasher {
   private readonly wanted: Set<number>;
   /** Past the largest wanted size the tree no longer matters; only leaves are needed. */
   private readonly lastWanted: number;
+  private leaves = new Uint8Array(0);
+  private count = 0;
+  private roots: [number, string][] = [];
 
   constructor(rootSizes: number[]) {
     this.wanted = new Set(rootSizes);
     this.lastWanted = Math.max(0, ...rootSizes);
   }
 
-  hashBatch(texts: (string | null)[]): HashedBatch {
-    const leaves = new Uint8Array(texts.length * 32);
-    const roots: [number, string][] = [];
-    for (let i = 0; i < texts.length; i++) {
-      const text = texts[i];
-      // "\0" encodes to the single 0x00 byte: leaf = SHA-256(0x00 || canonical JSON).
-      const leaf = text === null || text === undefined ? ZERO : hash("sha256", `\0${text}`, "buffer");
-      leaves.set(leaf, i * 32);
-      if (this.frontier.size < this.lastWanted) {
-        this.frontier.append(leaf);
-        if (this.wanted.has(this.frontier.size))
-          roots.push([this.frontier.size, this.frontier.root().toString("hex")]);
-      }
+  /** Starts a batch; `expected` sizes the leaf buffer (it grows if gaps add positions). */
+  begin(expected: number): void {
+    this.leaves = new Uint8Array(Math.max(1, expected) * 32);
+    this.count = 0;
+    this.roots = [];
+  }
+
+  /**
+   * Hashes one record as soon as it is built, so its text dies young: holding a whole batch of
+   * texts until hashing pushed them into the old generation and made garbage collection costly.
+   */
+  add(text: string | null): void {
+    // "\0" encodes to the single 0x00 byte: leaf = SHA-256(0x00 || canonical JSON).
+    const leaf = text === null ? ZERO : hash("sha256", `\0${text}`, "buffer");
+    if ((this.count + 1) * 32 > this.leaves.length) {
+      const grown = new Uint8Array(this.leaves.length * 2);
+      grown.set(this.leaves);
+      this.leaves = grown;
     }
-    return { leaves, roots };
+    this.leaves.set(leaf, this.count * 32);
+    this.count++;
+    if (this.frontier.size < this.lastWanted) {
+      this.frontier.append(leaf);
+      if (this.wanted.has(this.frontier.size))
+        this.roots.push([this.frontier.size, this.frontier.root().toString("hex")]);
+    }
+  }
+
+  end(): HashedBatch {
+    return { leaves: this.leaves.subarray(0, this.count * 32), roots: this.roots };
+  }
+
+  hashBatch(texts: (string | null)[]): HashedBatch {
+    this.begin(texts.length);
+    for (const t of texts) this.add(t);
+    return this.end();
   }
 }
 

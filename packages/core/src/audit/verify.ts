@@ -170,15 +170,15 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
         cursor = Number(rows[rows.length - 1]!.seq);
         next = readBatch(db, cursor, batchSize);
         const firstPosition = position;
-        const texts: (string | null)[] = [];
+        hasher.begin(rows.length);
         for (const row of rows) {
           const seq = Number(row.seq);
           // Missing events keep their tree positions (as zero leaves), so later roots fail honestly.
-          for (; position < seq; position++) texts.push(null);
-          texts.push(canonicalText(row, seq, canonicalJson(JSON.parse(row.details!))));
+          for (; position < seq; position++) hasher.add(null);
+          hasher.add(canonicalText(row, seq, canonicalJson(JSON.parse(row.details!))));
           position = seq + 1;
         }
-        current = { rows, firstPosition, hashed: hasher.hash(texts) };
+        current = { rows, firstPosition, hashed: hasher.end() };
       }
       if (pending) check(pending, await pending.hashed);
       pending = current;
@@ -220,8 +220,11 @@ interface PendingBatch {
   hashed: Promise<HashedBatch>;
 }
 
+/** The hashing stage, fed one batch at a time: begin, add each record (null for a gap), end. */
 interface Hasher {
-  hash(texts: (string | null)[]): Promise<HashedBatch>;
+  begin(expected: number): void;
+  add(text: string | null): void;
+  end(): Promise<HashedBatch>;
   close(): Promise<void>;
 }
 
@@ -244,7 +247,9 @@ async function openHasher(rootSizes: number[], onWorker: boolean): Promise<Hashe
   if (!onWorker) {
     const inline = new LeafHasher(rootSizes);
     return {
-      hash: (texts) => Promise.resolve(inline.hashBatch(texts)),
+      begin: (expected) => inline.begin(expected),
+      add: (text) => inline.add(text),
+      end: () => Promise.resolve(inline.end()),
       close: () => Promise.resolve(),
     };
   }
@@ -258,8 +263,15 @@ async function openHasher(rootSizes: number[], onWorker: boolean): Promise<Hashe
   };
   worker.on("error", fail);
   worker.on("exit", () => fail(new Error("audit verify worker exited")));
+  let texts: (string | null)[] = [];
   return {
-    hash: (texts) =>
+    begin: () => {
+      texts = [];
+    },
+    add: (text) => {
+      texts.push(text);
+    },
+    end: () =>
       new Promise<HashedBatch>((resolve, reject) => {
         if (failure) return reject(failure);
         waiting.push({ resolve, reject });
