@@ -72,10 +72,8 @@ async function measured(pool: pg.Pool, events: () => number, fn: () => Promise<v
 interface RunResult {
   appendsPerSecond: number;
   appendCpuUsPerEvent: { node: number; postgres: number };
-  verifyInlinePerSecond: number;
-  verifyWorkerPerSecond: number;
-  verifyInlineCpuUsPerEvent: { node: number; postgres: number };
-  verifyWorkerCpuUsPerEvent: { node: number; postgres: number };
+  verifyPerSecond: number;
+  verifyCpuUsPerEvent: { node: number; postgres: number };
   checkpointMs: number;
   loadAverageBefore: number;
 }
@@ -115,8 +113,7 @@ async function once(): Promise<RunResult> {
       },
     );
 
-    // 2. Fill up to verifyEvents quickly (batched transactions), sign a checkpoint, then verify
-    // with hashing inline and on a worker thread.
+    // 2. Fill up to verifyEvents quickly (batched transactions), sign a checkpoint, then verify.
     let total = appended;
     while (total < verifyEvents) {
       const n = Math.min(500, verifyEvents - total);
@@ -129,7 +126,7 @@ async function once(): Promise<RunResult> {
     const tc = performance.now();
     await createCheckpoint(handle.db, settings);
     const checkpointMs = performance.now() - tc;
-    const verify = async (hashOnWorker: boolean) => {
+    const verify = async () => {
       let events = 0;
       const m = await measured(
         handle.pool,
@@ -138,7 +135,6 @@ async function once(): Promise<RunResult> {
           const report = await verifyAuditLog(handle.db, {
             publicKey: settings.signer.publicKey,
             keyName: settings.signer.name,
-            hashOnWorker,
           });
           if (!report.ok) throw new Error(`verification failed: ${JSON.stringify(report.problems[0])}`);
           events = report.events;
@@ -149,15 +145,12 @@ async function once(): Promise<RunResult> {
         cpu: { node: m.nodeCpuUsPerEvent, postgres: m.postgresCpuUsPerEvent },
       };
     };
-    const inline = await verify(false);
-    const worker = await verify(true);
+    const verified = await verify();
     return {
       appendsPerSecond: append.perSecond,
       appendCpuUsPerEvent: { node: append.nodeCpuUsPerEvent, postgres: append.postgresCpuUsPerEvent },
-      verifyInlinePerSecond: inline.perSecond,
-      verifyWorkerPerSecond: worker.perSecond,
-      verifyInlineCpuUsPerEvent: inline.cpu,
-      verifyWorkerCpuUsPerEvent: worker.cpu,
+      verifyPerSecond: verified.perSecond,
+      verifyCpuUsPerEvent: verified.cpu,
       checkpointMs: Math.round(checkpointMs),
       loadAverageBefore,
     };
@@ -182,8 +175,7 @@ const result = {
   verifyEvents,
   runs: results,
   appendsPerSecond: spread((r) => r.appendsPerSecond),
-  verifyInlineEventsPerSecond: spread((r) => r.verifyInlinePerSecond),
-  verifyWorkerEventsPerSecond: spread((r) => r.verifyWorkerPerSecond),
+  verifyEventsPerSecond: spread((r) => r.verifyPerSecond),
   checkpointMsFor: { events: verifyEvents, ...spread((r) => r.checkpointMs) },
   targets: { appendsPerSecond: 5000, verifyEventsPerSecond: 200_000 },
 };

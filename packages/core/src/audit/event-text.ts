@@ -39,19 +39,3 @@ export function eventFromText(r: EventText): TextEvent {
     detailsText,
   };
 }
-
-/**
- * canonicalRecord of a row read with eventTextColumns plus seq and prev_hash, built straight from
- * the text columns (no per-row object): this is what verification hashes for every event.
- * `details` is the already-canonical details JSON. A test pins it to canonicalRecord.
- */
-export function canonicalText(r: EventText, seq: number, details: string): string {
-  const j = JSON.stringify;
-  return (
-    `{"action":${j(r.action)},"actorId":${j(r.actor_id)},"actorType":${j(r.actor_type)},` +
-    `"createdAt":${j(r.created_at)},"details":${details},"id":${j(r.id)},"ip":${j(r.ip)},` +
-    `"outcome":${j(r.outcome)},"prevHash":${j(r.prev_hash)},"requestId":${j(r.request_id)},` +
-    `"seq":${seq},"targetId":${j(r.target_id)},"targetType":${j(r.target_type)},` +
-    `"userAgent":${j(r.user_agent)},"workspaceId":${j(r.workspace_id)}}`
-  );
-}

@@ -1,13 +1,8 @@
 import { asc, sql } from "drizzle-orm";
 import { auditChainHead, auditCheckpoints, queryRows, type Database } from "@enclave/db";
 import type { KeyObject } from "node:crypto";
-import { GENESIS_HASH } from "./chain.ts";
-import { canonicalJson } from "./canonical-json.ts";
-import { canonicalText, eventTextColumns, type EventText } from "./event-text.ts";
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { LeafHasher, packTexts, type HashedBatch } from "./leaf-hasher.ts";
-import { leafHashHex } from "./merkle.ts";
+import { auditLeafHex, GENESIS_HASH, type AuditRow, type HashableRow } from "./chain.ts";
+import { MerkleFrontier } from "./merkle.ts";
 import { openCheckpoint } from "./signed-note.ts";
 
 export type TamperKind =
@@ -42,8 +37,6 @@ export interface VerifyOptions {
   /** A signed checkpoint note kept outside the database (shipped to a SIEM, saved by an operator). */
   externalCheckpoint?: string;
   batchSize?: number;
-  /** Hash on a worker thread; by default only for large logs on machines with more than 2 cores. */
-  hashOnWorker?: boolean;
   /** Stop collecting after this many problems (the first is what matters). */
   maxProblems?: number;
 }
@@ -107,85 +100,58 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
     }
   }
 
+  const frontier = new MerkleFrontier();
   let expectedSeq = 0;
   let prevHash = GENESIS_HASH;
-  /** Compares one hashed batch with what the rows claim, in seq order. */
-  const check = (batch: PendingBatch, hashed: HashedBatch) => {
-    const leaves = Buffer.from(hashed.leaves.buffer, hashed.leaves.byteOffset, hashed.leaves.byteLength);
-    for (const row of batch.rows) {
-      const seq = Number(row.seq);
-      if (seq > expectedSeq) {
-        const missing = seq - expectedSeq;
+  let cursor = -1;
+  const batchSize = opts.batchSize ?? 10_000;
+  // The next batch is read while this one is hashed: the database works while we compute.
+  let next = readBatch(db, cursor, batchSize);
+  for (;;) {
+    const rows = await next;
+    if (rows.length === 0) break;
+    cursor = rows[rows.length - 1]!.seq;
+    next = readBatch(db, cursor, batchSize);
+    for (const row of rows) {
+      if (row.seq > expectedSeq) {
+        const missing = row.seq - expectedSeq;
         report({
           kind: "deleted",
           seq: expectedSeq,
-          detail: `${missing} event(s) missing before seq ${seq}`,
+          detail: `${missing} event(s) missing before seq ${row.seq}`,
         });
-        expectedSeq = seq;
-        prevHash = row.prev_hash;
+        // Keep the Merkle position honest: roots after a gap cannot match, and are reported.
+        for (let s = expectedSeq; s < row.seq; s++) frontier.append(Buffer.alloc(32));
+        expectedSeq = row.seq;
+        prevHash = row.prevHash;
       }
-      const at = (seq - batch.firstPosition) * 32;
-      if (leaves.toString("hex", at, at + 32) !== row.leaf_hash) {
-        const original = findOriginalSeq(row, seq);
+      const leaf = auditLeafHex(row);
+      if (leaf !== row.leafHash) {
+        const original = findOriginalSeq(row);
         report(
           original === null
-            ? { kind: "modified", seq, detail: "content does not match its hash" }
+            ? { kind: "modified", seq: row.seq, detail: "content does not match its hash" }
             : {
                 kind: "reordered",
-                seq,
-                detail: `the event written as seq ${original} now sits at seq ${seq}`,
+                seq: row.seq,
+                detail: `the event written as seq ${original} now sits at seq ${row.seq}`,
               },
         );
-      } else if (row.prev_hash !== prevHash) {
-        report({ kind: "chain_broken", seq, detail: "does not link to the previous event" });
+      } else if (row.prevHash !== prevHash) {
+        report({ kind: "chain_broken", seq: row.seq, detail: "does not link to the previous event" });
       }
-      prevHash = row.leaf_hash;
-      expectedSeq = seq + 1;
-    }
-    for (const [size, root] of hashed.roots) {
-      const expected = expectedRoots.get(size);
-      if (expected && root !== expected.root) {
+      frontier.append(Buffer.from(leaf, "hex"));
+      const expected = expectedRoots.get(frontier.size);
+      if (expected && frontier.root().toString("hex") !== expected.root) {
         report({
           kind: "checkpoint_mismatch",
-          seq: size - 1,
-          detail: `the first ${size} events no longer match the ${expected.source}`,
+          seq: frontier.size - 1,
+          detail: `the first ${frontier.size} events no longer match the ${expected.source}`,
         });
       }
+      prevHash = row.leafHash;
+      expectedSeq = row.seq + 1;
     }
-  };
-
-  const hasher = await openHasher([...expectedRoots.keys()], opts.hashOnWorker ?? (await workerPaysOff(db)));
-  try {
-    const batchSize = opts.batchSize ?? 10_000;
-    let cursor = -1;
-    let position = 0;
-    let pending: PendingBatch | null = null;
-    // Three stages overlap: the database reads batch k+2, this thread canonicalises batch k+1,
-    // and the hasher (a worker thread for large logs) hashes batch k.
-    let next = readBatch(db, cursor, batchSize);
-    for (;;) {
-      const rows = await next;
-      let current: PendingBatch | null = null;
-      if (rows.length > 0) {
-        cursor = Number(rows[rows.length - 1]!.seq);
-        next = readBatch(db, cursor, batchSize);
-        const firstPosition = position;
-        hasher.begin(rows.length);
-        for (const row of rows) {
-          const seq = Number(row.seq);
-          // Missing events keep their tree positions (as zero leaves), so later roots fail honestly.
-          for (; position < seq; position++) hasher.add(null);
-          hasher.add(canonicalText(row, seq, canonicalJson(JSON.parse(row.details!))));
-          position = seq + 1;
-        }
-        current = { rows, firstPosition, hashed: hasher.end() };
-      }
-      if (pending) check(pending, await pending.hashed);
-      pending = current;
-      if (!current) break;
-    }
-  } finally {
-    await hasher.close();
   }
 
   const [head] = await db.select().from(auditChainHead);
@@ -213,95 +179,46 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
   };
 }
 
-interface PendingBatch {
-  rows: VerifiedRow[];
-  /** Tree position of the batch's first leaf (missing events before it included). */
-  firstPosition: number;
-  hashed: Promise<HashedBatch>;
-}
-
-/** The hashing stage, fed one batch at a time: begin, add each record (null for a gap), end. */
-interface Hasher {
-  begin(expected: number): void;
-  add(text: string | null): void;
-  end(): Promise<HashedBatch>;
-  close(): Promise<void>;
-}
-
-/** Below this many events a worker thread costs more to start than it saves. */
-const WORKER_THRESHOLD = 20_000;
+type VerifiedRow = HashableRow & { leafHash: string };
 
 /**
- * A worker pays off only with a core to spare: it cuts the main thread's work per event by about a
- * quarter but adds a fifth to the total, and on two cores the database already takes the other one
- * (measured in bench/results/audit.md).
+ * One batch of events as text straight from the database (timestamps formatted by the server,
+ * details as JSON text): decoding Dates and jsonb per row was most of verification's time.
  */
-async function workerPaysOff(db: Database): Promise<boolean> {
-  if (availableParallelism() <= 2) return false;
-  const [head] = await db.select({ nextSeq: auditChainHead.nextSeq }).from(auditChainHead);
-  return (head?.nextSeq ?? 0) >= WORKER_THRESHOLD;
-}
-
-/** The hashing stage: on a worker thread (answers arrive in order), or inline. */
-async function openHasher(rootSizes: number[], onWorker: boolean): Promise<Hasher> {
-  if (!onWorker) {
-    const inline = new LeafHasher(rootSizes);
-    return {
-      begin: (expected) => inline.begin(expected),
-      add: (text) => inline.add(text),
-      end: () => Promise.resolve(inline.end()),
-      close: () => Promise.resolve(),
-    };
-  }
-  const worker = new Worker(new URL("./verify-worker.ts", import.meta.url), { workerData: rootSizes });
-  const waiting: { resolve: (b: HashedBatch) => void; reject: (e: unknown) => void }[] = [];
-  let failure: unknown = null;
-  worker.on("message", (batch: HashedBatch) => waiting.shift()?.resolve(batch));
-  const fail = (err: unknown) => {
-    failure ??= err;
-    for (const w of waiting.splice(0)) w.reject(err);
-  };
-  worker.on("error", fail);
-  worker.on("exit", () => fail(new Error("audit verify worker exited")));
-  let texts: (string | null)[] = [];
-  return {
-    begin: () => {
-      texts = [];
-    },
-    add: (text) => {
-      texts.push(text);
-    },
-    end: () =>
-      new Promise<HashedBatch>((resolve, reject) => {
-        if (failure) return reject(failure);
-        waiting.push({ resolve, reject });
-        const packed = packTexts(texts);
-        worker.postMessage(packed, [packed.lengths.buffer]);
-      }),
-    close: async () => {
-      worker.removeAllListeners("exit");
-      await worker.terminate();
-    },
-  };
-}
-
-type VerifiedRow = EventText & { seq: string; prev_hash: string; leaf_hash: string };
-
-/** One batch of events as text (see eventTextColumns), in seq order. */
-function readBatch(db: Database, after: number, limit: number): Promise<VerifiedRow[]> {
-  return queryRows<VerifiedRow>(
+async function readBatch(db: Database, after: number, limit: number): Promise<VerifiedRow[]> {
+  const raw = await queryRows<Record<string, string | null>>(
     db,
-    sql`select e.seq::text as seq, ${eventTextColumns("e")}, e.prev_hash, e.leaf_hash
-        from audit_events e where e.seq > ${after} order by e.seq limit ${limit}`,
+    sql`select seq::text as seq, id::text as id,
+               to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+               workspace_id::text as workspace_id, actor_type, actor_id, ip, user_agent, action,
+               target_type, target_id, outcome, request_id, details::text as details, prev_hash, leaf_hash
+        from audit_events where audit_events.seq > ${after} order by audit_events.seq limit ${limit}`,
   );
+  return raw.map((r) => ({
+    seq: Number(r.seq),
+    id: r.id!,
+    createdAt: r.created_at!,
+    workspaceId: r.workspace_id ?? null,
+    actorType: r.actor_type as AuditRow["actorType"],
+    actorId: r.actor_id ?? null,
+    ip: r.ip ?? null,
+    userAgent: r.user_agent ?? null,
+    action: r.action!,
+    targetType: r.target_type ?? null,
+    targetId: r.target_id ?? null,
+    outcome: r.outcome as AuditRow["outcome"],
+    requestId: r.request_id ?? null,
+    details: JSON.parse(r.details!) as Record<string, unknown>,
+    prevHash: r.prev_hash!,
+    leafHash: r.leaf_hash!,
+  }));
 }
 
 /** If the row's content hashes correctly under a nearby seq, it was moved there from that seq. */
-function findOriginalSeq(row: VerifiedRow, seq: number): number | null {
-  const details = canonicalJson(JSON.parse(row.details!));
+function findOriginalSeq(row: VerifiedRow): number | null {
   for (let d = 1; d <= REORDER_WINDOW; d++) {
-    for (const other of [seq - d, seq + d]) {
-      if (other >= 0 && leafHashHex(canonicalText(row, other, details)) === row.leaf_hash) return other;
+    for (const seq of [row.seq - d, row.seq + d]) {
+      if (seq >= 0 && auditLeafHex({ ...row, seq }) === row.leafHash) return seq;
     }
   }
   return null;
