@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { workspaceDataKeys } from "@enclave/db";
 import type { Config } from "../config.ts";
 import { openKekRing } from "../secrets.ts";
+import { verifyAuditForCli } from "./verify-audit.ts";
 
 export interface Finding {
   level: "ok" | "warn" | "error";
@@ -22,7 +23,11 @@ const TRIGGERS = [
  * Security self-check of a deployment: settings that weaken it, and database facts that would
  * let the application role rewrite history. `error` findings make `enclave doctor` exit 1.
  */
-export async function runDoctor(config: Config, database: DatabaseHandle): Promise<Finding[]> {
+export async function runDoctor(
+  config: Config,
+  database: DatabaseHandle,
+  opts: { verify?: boolean } = {},
+): Promise<Finding[]> {
   const f: Finding[] = [];
   const add = (level: Finding["level"], check: string, message: string) => f.push({ level, check, message });
 
@@ -128,7 +133,30 @@ export async function runDoctor(config: Config, database: DatabaseHandle): Promi
       add("ok", "database.role", "the runtime role can only append to the audit trail");
     }
   }
+  if (opts.verify) f.push(await verifyFinding(config, database));
   return f;
+}
+
+/** The whole trail recomputed: an error naming the first bad seq, or what was proven. */
+async function verifyFinding(config: Config, database: DatabaseHandle): Promise<Finding> {
+  const { report, comparedWith } = await verifyAuditForCli(config, database);
+  if (!report.ok) {
+    const first = report.problems[0]!;
+    return {
+      level: "error",
+      check: "audit.verify",
+      message:
+        `the audit trail was tampered with: first bad seq ${report.firstBadSeq} (${first.kind}: ${first.detail}); ` +
+        `${report.problems.length} problem(s), see \`enclave audit verify\``,
+    };
+  }
+  return {
+    level: "ok",
+    check: "audit.verify",
+    message:
+      `${report.events} events and ${report.checkpointsVerified} signed checkpoint(s) verified` +
+      `${comparedWith ? `, consistent with ${comparedWith}` : ""} (${report.durationMs} ms)`,
+  };
 }
 
 /** The KEK must wrap and unwrap right now, and no data key should still wait for a rotation. */

@@ -29,7 +29,9 @@ Commands:
   keys rotate-data
              give every workspace a new data key and re-encrypt every stored secret
              (provider credentials, sink headers) under it; online, no downtime
-  doctor     check this deployment's security settings and database grants;
+  doctor [--verify]
+             check this deployment's security settings and database grants (with
+             --verify, also the whole audit trail, as \`audit verify\` does);
              exits 1 when something is wrong
   version    print the version
   config-docs [--write FILE | --check FILE]
@@ -121,23 +123,9 @@ async function audit(args: string[]): Promise<void> {
       process.stdout.write(cp ? cp.note : "no new audit events since the last checkpoint\n");
       return;
     }
-    let external = checkpointFile ? readFileSync(checkpointFile, "utf8") : undefined;
-    if (external === undefined && config.audit.ship.fileDir) {
-      // Default: the newest checkpoint this deployment shipped to its file sink.
-      const { newestShippedCheckpoint } = await import("../audit-sinks/shipped-checkpoint.ts");
-      external = (await newestShippedCheckpoint(config.audit.ship.fileDir)) ?? undefined;
-      if (external)
-        process.stderr.write(
-          `comparing with the newest checkpoint shipped to ${config.audit.ship.fileDir}\n`,
-        );
-    }
-    const { createLogger } = await import("../http/logger.ts");
-    const ctx = core.systemCtx(
-      { db: database.db, log: createLogger("warn"), services: {} },
-      "audit-verify",
-      "cli",
-    );
-    const report = await core.runAuditVerification(ctx, settings, external);
+    const { verifyAuditForCli } = await import("./verify-audit.ts");
+    const { report, comparedWith } = await verifyAuditForCli(config, database, checkpointFile);
+    if (comparedWith && !checkpointFile) process.stderr.write(`comparing with ${comparedWith}\n`);
     if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (report.ok) {
       process.stdout.write(
@@ -206,11 +194,13 @@ async function rotateData(config: Config): Promise<void> {
   });
 }
 
-async function doctor(): Promise<void> {
+async function doctor(args: string[]): Promise<void> {
+  const verify = args[0] === "--verify";
+  if (args.length > (verify ? 1 : 0)) fail(`unknown option ${args[0]}\n\n${USAGE}`, EXIT_USAGE);
   const config = await readConfig();
   const { runDoctor } = await import("./doctor.ts");
   await withCliDatabase(config, async (database) => {
-    const findings = await runDoctor(config, database);
+    const findings = await runDoctor(config, database, { verify });
     for (const x of findings)
       process.stdout.write(`${x.level.toUpperCase().padEnd(5)} ${x.check}: ${x.message}\n`);
     if (findings.some((x) => x.level === "error")) process.exitCode = 1;
@@ -232,7 +222,7 @@ async function main(argv: string[]): Promise<void> {
     case "keys":
       return keys(rest);
     case "doctor":
-      return doctor();
+      return doctor(rest);
     case "version":
     case "--version":
       process.stdout.write(`${version()}\n`);

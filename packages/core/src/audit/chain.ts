@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import { auditChainHead, auditEvents, type Transaction } from "@enclave/db";
+import { eq, sql } from "drizzle-orm";
+import { auditChainHead, type auditEvents, type Transaction } from "@enclave/db";
 import { canonicalJson } from "./canonical-json.ts";
 import { leafHashHex } from "./merkle.ts";
 
@@ -46,39 +46,80 @@ export function canonicalRecord(row: HashableRow): string {
   );
 }
 
-/** leaf = SHA-256(0x00 || canonical JSON of the event), hex. */
 /** An event as hashed: `createdAt` as a Date or already as its ISO-8601 UTC string (fast reads). */
 export type HashableRow = Omit<AuditRow, "leafHash" | "createdAt"> & { createdAt: Date | string };
 
+/** leaf = SHA-256(0x00 || canonical JSON of the event), hex. */
 export function auditLeafHex(row: HashableRow): string {
   return leafHashHex(canonicalRecord(row));
+}
+
+/** The chain tip a batch is linked onto. */
+export interface ChainHead {
+  nextSeq: number;
+  lastHash: string;
+}
+
+/** Numbers and links events onto `head` (pure): returns them with seq, prevHash, leafHash. */
+export function linkEvents<T extends Omit<HashableRow, "seq" | "prevHash">>(
+  head: ChainHead,
+  rows: T[],
+): { chained: (T & { seq: number; prevHash: string; leafHash: string })[]; head: ChainHead } {
+  let seq = head.nextSeq;
+  let prevHash = head.lastHash;
+  const chained = rows.map((row) => {
+    const base = { ...row, seq, prevHash };
+    const leafHash = auditLeafHex(base);
+    seq += 1;
+    prevHash = leafHash;
+    return { ...base, leafHash };
+  });
+  return { chained, head: { nextSeq: seq, lastHash: prevHash } };
+}
+
+type LinkedRow = HashableRow & { leafHash: string; detailsText?: string };
+
+/**
+ * Inserts linked events and moves the chain head in one statement (one round trip): the rows
+ * travel as a single JSON document, so a batch of thousands is one parameter, not 30,000.
+ */
+export async function writeLinked(tx: Transaction, rows: LinkedRow[], head: ChainHead): Promise<void> {
+  const j = JSON.stringify;
+  const doc = rows.map(
+    (r) =>
+      `{"id":${j(r.id)},"seq":${r.seq},"workspace_id":${j(r.workspaceId)},"actor_type":${j(r.actorType)},` +
+      `"actor_id":${j(r.actorId)},"ip":${j(r.ip)},"user_agent":${j(r.userAgent)},"action":${j(r.action)},` +
+      `"target_type":${j(r.targetType)},"target_id":${j(r.targetId)},"outcome":${j(r.outcome)},` +
+      `"request_id":${j(r.requestId)},"details":${r.detailsText ?? j(r.details)},` +
+      `"created_at":${j(typeof r.createdAt === "string" ? r.createdAt : r.createdAt.toISOString())},` +
+      `"prev_hash":${j(r.prevHash)},"leaf_hash":${j(r.leafHash)}}`,
+  );
+  await tx.execute(sql`
+    with inserted as (
+      insert into audit_events (id, seq, workspace_id, actor_type, actor_id, ip, user_agent, action,
+                                target_type, target_id, outcome, request_id, details, created_at,
+                                prev_hash, leaf_hash)
+      select id, seq, workspace_id, actor_type, actor_id, ip, user_agent, action, target_type,
+             target_id, outcome, request_id, details, created_at, prev_hash, leaf_hash
+      from jsonb_to_recordset(${`[${doc.join(",")}]`}::jsonb) as x(
+        id uuid, seq bigint, workspace_id uuid, actor_type text, actor_id text, ip text,
+        user_agent text, action text, target_type text, target_id text, outcome text,
+        request_id text, details jsonb, created_at timestamptz, prev_hash text, leaf_hash text)
+    )
+    update audit_chain_head set next_seq = ${head.nextSeq}, last_hash = ${head.lastHash}, updated_at = now()
+    where id = 1`);
 }
 
 /**
  * Appends events to the chain: locks the chain head (so seq is gapless), links each event to the
  * previous hash, and moves the head. Call last in a transaction, so no other lock is taken after
- * this one; the audit sequencer (sequencer.ts) is the usual caller.
+ * this one; the audit sequencer (sequencer.ts) moves most events and has its own fused statement.
  */
-export async function appendAuditEvents(
-  tx: Transaction,
-  input: AuditRowInput[] | (() => Promise<AuditRowInput[]>),
-): Promise<AuditRow[]> {
-  if (Array.isArray(input) && input.length === 0) return [];
+export async function appendAuditEvents(tx: Transaction, input: AuditRowInput[]): Promise<AuditRow[]> {
+  if (input.length === 0) return [];
   const [head] = await tx.select().from(auditChainHead).where(eq(auditChainHead.id, 1)).for("update");
   if (!head) throw new Error("audit chain head is missing: run migrations");
-  // A function is read only once the lock is held (the sequencer picks its rows under it).
-  const rows = Array.isArray(input) ? input : await input();
-  if (rows.length === 0) return [];
-  let seq = head.nextSeq;
-  let prevHash = head.lastHash;
-  const chained = rows.map((row) => {
-    const base = { ...row, seq, prevHash };
-    const leaf = auditLeafHex(base);
-    seq += 1;
-    prevHash = leaf;
-    return { ...base, leafHash: leaf };
-  });
-  await tx.insert(auditEvents).values(chained);
-  await tx.update(auditChainHead).set({ nextSeq: seq, lastHash: prevHash }).where(eq(auditChainHead.id, 1));
-  return chained;
+  const linked = linkEvents(head, input);
+  await writeLinked(tx, linked.chained, linked.head);
+  return linked.chained;
 }

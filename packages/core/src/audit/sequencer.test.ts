@@ -1,7 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asc } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
-import { auditEvents, auditInbox, type DatabaseHandle } from "@enclave/db";
+import {
+  auditEvents,
+  auditInbox,
+  openPostgres,
+  queryRows,
+  type DatabaseHandle,
+  type PostgresHandle,
+} from "@enclave/db";
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { withTransaction } from "../context/transaction.ts";
 import { testCtx } from "../../test/ctx.ts";
@@ -42,6 +50,80 @@ describe.each(testDatabaseKinds())("audit sequencer on %s", (kind) => {
       }),
     );
     expect(await chainIsWhole()).toBe(40);
+    expect(await database.db.select().from(auditInbox)).toEqual([]);
+  });
+
+  // Two handles on one database stand for two server processes, each with its own sequencer.
+  it.skipIf(kind === "pglite")(
+    "two processes sequencing at once chain every event exactly once, without deadlock",
+    async () => {
+      const before = await chainIsWhole();
+      const other = await openPostgres({
+        url: (database as PostgresHandle).pool.options.connectionString!,
+        poolMax: 4,
+      });
+      try {
+        const ctxs = [testCtx(database), { ...testCtx(database), db: other.db }];
+        await Promise.all(
+          Array.from({ length: 16 }, async (_, w) => {
+            const ctx = ctxs[w % 2]!;
+            for (let i = 0; i < 15; i++) {
+              await withTransaction(ctx, (tx, c) =>
+                emitAudit(tx, c, { action: "test.two-processes", details: { w, i } }),
+              );
+              const [mine] = await queryRows<{ n: number }>(
+                ctx.db,
+                sql`select count(*)::int as n from audit_events
+                    where action = 'test.two-processes' and details = ${JSON.stringify({ w, i })}::jsonb`,
+              );
+              expect(mine?.n).toBe(1);
+            }
+          }),
+        );
+      } finally {
+        await other.close();
+      }
+      expect(await chainIsWhole()).toBe(before + 16 * 15);
+      expect(await database.db.select().from(auditInbox)).toEqual([]);
+    },
+  );
+
+  // The runtime role of docs/operations/database.md: no UPDATE on audit_inbox, so the sequencer
+  // must not need row locks there (SELECT … FOR UPDATE would need UPDATE privilege).
+  it.skipIf(kind === "pglite")("sequences as the least-privileged runtime role", async () => {
+    const before = await chainIsWhole();
+    const role = `enclave_app_${randomBytes(4).toString("hex")}`;
+    const url = new URL((database as PostgresHandle).pool.options.connectionString!);
+    await database.db.execute(sql.raw(`create role ${role} login`));
+    try {
+      await database.db.execute(
+        sql.raw(`grant usage on schema public to ${role};
+          grant select, insert, update, delete on all tables in schema public to ${role};
+          revoke update, delete, truncate on audit_events, audit_checkpoints from ${role};
+          revoke update, truncate on audit_inbox from ${role};`),
+      );
+      url.username = role;
+      const app = await openPostgres({ url: url.toString(), poolMax: 4 });
+      try {
+        const ctx = { ...testCtx(database), db: app.db };
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            withTransaction(ctx, (tx, c) =>
+              emitAudit(tx, c, { action: "test.least-privilege", details: { i } }),
+            ),
+          ),
+        );
+        // 42501 insufficient_privilege: the role really lacks UPDATE on the inbox.
+        await expect(app.db.update(auditInbox).set({ action: "x" })).rejects.toMatchObject({
+          cause: { code: "42501" },
+        });
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await database.db.execute(sql.raw(`drop owned by ${role}; drop role ${role}`));
+    }
+    expect(await chainIsWhole()).toBe(before + 8);
     expect(await database.db.select().from(auditInbox)).toEqual([]);
   });
 

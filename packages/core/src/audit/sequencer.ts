@@ -1,6 +1,7 @@
-import { asc, inArray } from "drizzle-orm";
-import { auditInbox, type Database } from "@enclave/db";
-import { appendAuditEvents } from "./chain.ts";
+import { sql } from "drizzle-orm";
+import { queryRows, type Database } from "@enclave/db";
+import { linkEvents, writeLinked } from "./chain.ts";
+import { eventFromText, eventTextColumns, type EventText } from "./event-text.ts";
 
 const BATCH = 2000;
 
@@ -37,25 +38,32 @@ class Sequencer {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const moved = await this.db.transaction(async (tx) => {
-        // appendAuditEvents locks the head first; rows are read after it, so two sequencers never
-        // chain the same row (the second sees the first one's deletions once it gets the lock).
-        let count = 0;
-        await appendAuditEvents(tx, async () => {
-          const rows = await tx.select().from(auditInbox).orderBy(asc(auditInbox.id)).limit(BATCH);
-          count = rows.length;
-          if (rows.length > 0)
-            await tx.delete(auditInbox).where(
-              inArray(
-                auditInbox.id,
-                rows.map((r) => r.id),
-              ),
-            );
-          return rows;
-        });
-        return count;
+      const picked = await this.db.transaction(async (tx) => {
+        // One statement locks the head, then (the EXISTS gate makes the order certain) deletes the
+        // oldest pending rows, returning them as text. Holding the head means no other run is
+        // mid-flight, so a picked row another run already moved is simply skipped by the DELETE;
+        // no row locks on the inbox, which the runtime role may not take (no UPDATE privilege).
+        const raw = await queryRows<EventText & { next_seq: string; last_hash: string; picked: number }>(
+          tx,
+          sql`with head as (select next_seq, last_hash from audit_chain_head where id = 1 for update),
+                   picked as (select id from audit_inbox where exists (select 1 from head)
+                              order by id limit ${BATCH}),
+                   moved as (delete from audit_inbox i using picked p where i.id = p.id returning i.*)
+              select h.next_seq::text as next_seq, h.last_hash, (select count(*) from picked)::int as picked,
+                     ${eventTextColumns("m")}
+              from head h left join moved m on true order by m.id`,
+        );
+        const first = raw[0];
+        if (!first) throw new Error("audit chain head is missing: run migrations");
+        if (first.id !== null) {
+          const head = { nextSeq: Number(first.next_seq), lastHash: first.last_hash };
+          const linked = linkEvents(head, raw.map(eventFromText));
+          await writeLinked(tx, linked.chained, linked.head);
+        }
+        // A full pick means more may be pending, even if some picked rows were already gone.
+        return first.picked;
       });
-      if (moved < BATCH) return;
+      if (picked < BATCH) return;
     }
   }
 }

@@ -21,7 +21,7 @@ const settings: AuditSettings = {
   origin: "enclave.test/audit",
   signer: noteSignerFromSeed("enclave.test/audit", randomBytes(32)),
 };
-const verifyOpts = { publicKey: settings.signer.publicKey, keyName: settings.signer.name };
+const baseOpts = { publicKey: settings.signer.publicKey, keyName: settings.signer.name };
 
 /** n events, some several to a transaction; a checkpoint after `checkpointAt` of them. */
 async function seed(database: DatabaseHandle, n: number, checkpointAt: number): Promise<string> {
@@ -48,7 +48,12 @@ async function asAttacker(db: Database, fn: (tx: Database) => Promise<unknown>):
   });
 }
 
-describe.each(testDatabaseKinds())("audit hash chain on %s", (kind) => {
+// Every check runs with the default batch size, and with batches small enough that gaps and swaps
+// straddle batch boundaries.
+const matrix = testDatabaseKinds().flatMap((kind) => [[kind, "default"] as const, [kind, "7"] as const]);
+
+describe.each(matrix)("audit hash chain on %s, batch size %s", (kind, batch) => {
+  const verifyOpts = batch === "7" ? { ...baseOpts, batchSize: 7 } : baseOpts;
   let database: DatabaseHandle | undefined;
   afterEach(async () => {
     await database?.close();
@@ -198,7 +203,11 @@ describe.each(testDatabaseKinds())("audit hash chain on %s", (kind) => {
     database = await createTestDatabase(kind);
     await seed(database, 5, 5);
     const other = noteSignerFromSeed("enclave.test/audit", randomBytes(32));
-    const report = await verifyAuditLog(database.db, { publicKey: other.publicKey, keyName: other.name });
+    const report = await verifyAuditLog(database.db, {
+      ...verifyOpts,
+      publicKey: other.publicKey,
+      keyName: other.name,
+    });
     expect(report.problems[0]).toMatchObject({ kind: "bad_checkpoint_signature" });
   });
 });
