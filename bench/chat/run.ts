@@ -35,8 +35,12 @@ async function admin(sqlText: string) {
 
 type Spec = { kind: "blocking" | "ttft"; url: string; headers: Record<string, string>; body: string };
 
-/** Runs one load phase in a child process and returns its JSON result. */
+/**
+ * Runs one load phase in a child process and returns its JSON result, with the CPU this process
+ * (Enclave, or idle when the fake is called directly) spent per request during the phase.
+ */
 async function run(spec: Spec): Promise<Record<string, number>> {
+  const cpu = process.cpuUsage();
   const child = spawn(
     process.execPath,
     [here("load.ts"), JSON.stringify({ ...spec, connections, seconds })],
@@ -48,7 +52,11 @@ async function run(spec: Spec): Promise<Record<string, number>> {
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   const [code] = (await once(child, "exit")) as [number];
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return JSON.parse(out) as Record<string, number>;
+  const result = JSON.parse(out) as Record<string, number>;
+  const used = process.cpuUsage(cpu);
+  const count = result.requests ?? result.streams ?? 0;
+  result.enclaveCpuUsPerRequest = count ? Math.round((used.user + used.system) / count) : 0;
+  return result;
 }
 
 function here(file: string): string {

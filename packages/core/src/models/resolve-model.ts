@@ -3,6 +3,7 @@ import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
 import { outboundFetch } from "./outbound.ts";
 import { loadEntry, sdkFor } from "./provider-cache.ts";
+import type { SdkProvider } from "./provider-factory.ts";
 
 export { outboundFetch };
 
@@ -39,6 +40,24 @@ function notInitialised(message: string): AppError {
 
 const downloads = new WeakMap<typeof fetch, ReturnType<typeof createDownload>>();
 
+// Building an SDK model object is not free (the OpenAI-compatible one compiles its stream schemas
+// in its constructor): one per (provider instance, model name), rebuilt when the provider is.
+const chatModels = new WeakMap<SdkProvider, Map<string, LanguageModel>>();
+
+function chatModelOf(provider: SdkProvider, name: string): LanguageModel {
+  let models = chatModels.get(provider);
+  if (!models) {
+    models = new Map();
+    chatModels.set(provider, models);
+  }
+  let model = models.get(name);
+  if (!model) {
+    model = provider.chat(name);
+    models.set(name, model);
+  }
+  return model;
+}
+
 function guardedDownload(fetch: typeof globalThis.fetch): ReturnType<typeof createDownload> {
   let download = downloads.get(fetch);
   if (!download) {
@@ -74,7 +93,7 @@ export async function resolveChatModel(
         }
       : null;
   return {
-    model: provider.chat(settings.name),
+    model: chatModelOf(provider, settings.name),
     providerId: config.id,
     providerKind: config.kind,
     providerName: config.name,
