@@ -9,6 +9,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { once } from "node:events";
 import pg from "pg";
 import pino from "pino";
@@ -25,6 +26,8 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.
 const redisUrl = process.env.BENCH_REDIS_URL;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+/** Enclave processes serving the load (like `enclave serve` ×N behind a load balancer). */
+const processes = Number(process.env.BENCH_SERVE_PROCESSES ?? 1);
 
 async function admin(sqlText: string) {
   const c = new pg.Client({ connectionString: adminUrl });
@@ -33,7 +36,13 @@ async function admin(sqlText: string) {
   await c.end();
 }
 
-type Spec = { kind: "blocking" | "ttft"; url: string; headers: Record<string, string>; body: string };
+type Spec = {
+  kind: "blocking" | "ttft";
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  connections?: number;
+};
 
 /**
  * Runs one load phase in a child process and returns its JSON result, with the CPU this process
@@ -63,6 +72,49 @@ function here(file: string): string {
   return new URL(file, import.meta.url).pathname;
 }
 
+/** The same load split over every Enclave base URL at once; rates add up, latencies are the worst. */
+async function spread(bases: string[], spec: Omit<Spec, "url">, path: string) {
+  const each = Math.max(1, Math.floor(connections / bases.length));
+  const parts = await Promise.all(bases.map((b) => run({ ...spec, url: `${b}${path}`, connections: each })));
+  if (parts.length === 1) return parts[0]!;
+  const sum = (k: string) => parts.reduce((n, p) => n + (p[k] ?? 0), 0);
+  const max = (k: string) => Math.max(...parts.map((p) => p[k] ?? 0));
+  return {
+    ...(spec.kind === "blocking"
+      ? { requests: sum("requests"), rps: sum("rps") }
+      : { streams: sum("streams"), perSecond: sum("perSecond") }),
+    p50Ms: max("p50Ms"),
+    p99Ms: max("p99Ms"),
+    errors: sum("errors"),
+    processes: parts.length,
+  };
+}
+
+async function startServe(env: Record<string, string>): Promise<{ base: string; stop: () => void }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, "127.0.0.1", () => {
+      const p = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const child = spawn(process.execPath, [here("../../apps/server/src/cli/main.ts"), "serve"], {
+    env: { ...process.env, ...env, HOST: "127.0.0.1", PORT: String(port), LOG_LEVEL: "silent" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`${base}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, stop: () => child.kill("SIGTERM") };
+}
+
 async function startFake(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [here("fake-server.ts")], { stdio: ["ignore", "pipe", "inherit"] });
   const [line] = (await once(child.stdout, "data")) as [Buffer];
@@ -80,12 +132,13 @@ const queue = new InProcessQueue(logger);
 const redis = redisUrl ? new Redis(redisUrl) : undefined;
 try {
   await migrateDatabase(database);
-  const config = loadConfig({
+  const env = {
     ENCLAVE_DATA_DIR: mkdtempSync(join(tmpdir(), "enclave-bench-")),
     SECRET_KEY: randomBytes(32).toString("base64url"),
     LOG_LEVEL: "silent",
     DATABASE_POOL_MAX: "20",
-  });
+  };
+  const config = loadConfig(env);
   const app = await buildApp(config, { database, queue, logger, ...(redis ? { redis } : {}) });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -128,6 +181,11 @@ try {
   await ok(await owner.post(`/console/api/apps/${created.id}/publish`), 200);
   const key = await ok(await owner.post(`/console/api/apps/${created.id}/api-keys`, { name: "bench" }), 201);
 
+  // Extra replicas share the database and the data dir (the generated KEK decrypts the provider key).
+  const replicas = await Promise.all(
+    Array.from({ length: processes - 1 }, () => startServe({ ...env, DATABASE_URL: dbUrl.toString() })),
+  );
+  const bases = [base, ...replicas.map((r) => r.base)];
   const json = { "content-type": "application/json" };
   const auth = { ...json, authorization: `Bearer ${key.token}` };
   const direct = JSON.stringify({ model: FAKE_MODEL, messages: [{ role: "user", content: "hello bench" }] });
@@ -154,7 +212,7 @@ try {
 
   const results = {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    settings: { seconds, connections, database: "postgresql", redis: Boolean(redisUrl) },
+    settings: { seconds, connections, processes, database: "postgresql", redis: Boolean(redisUrl) },
     blocking: {
       direct: await run({
         kind: "blocking",
@@ -194,6 +252,7 @@ try {
   const out = { ...results, added, messagesStored: stored?.n ?? 0, at: new Date().toISOString() };
   console.log(JSON.stringify(out, null, 2));
   await writeFile(new URL("../results/chat.json", import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+  for (const r of replicas) r.stop();
   await app.close();
 } finally {
   await queue.close();
