@@ -220,12 +220,11 @@ try {
         headers: json,
         body: direct,
       }),
-      enclave: await run({
-        kind: "blocking",
-        url: `${base}/v1/chat-messages`,
-        headers: auth,
-        body: viaBlocking,
-      }),
+      enclave: await spread(
+        bases,
+        { kind: "blocking", headers: auth, body: viaBlocking },
+        "/v1/chat-messages",
+      ),
     },
     streaming: {
       direct: await run({
@@ -234,12 +233,7 @@ try {
         headers: json,
         body: directStream,
       }),
-      enclave: await run({
-        kind: "ttft",
-        url: `${base}/v1/chat-messages`,
-        headers: auth,
-        body: viaStreaming,
-      }),
+      enclave: await spread(bases, { kind: "ttft", headers: auth, body: viaStreaming }, "/v1/chat-messages"),
     },
   };
   const added = {
