@@ -6,3 +6,4 @@ export * from "./models.ts";
 export * from "./apps.ts";
 export * from "./app-logs.ts";
 export * from "./audit-sinks.ts";
+export * from "./knowledge.ts";

@@ -47,3 +47,4 @@ export * from "./secrets/aws-secrets-manager.ts";
 export * from "./models/index.ts";
 export * from "./apps/index.ts";
 export * from "./files/file-store.ts";
+export * from "./knowledge/index.ts";

@@ -40,6 +40,9 @@ import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
 import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
+import { datasetKeyAuthenticate } from "./plugins/dataset-key-auth.ts";
+import { datasetRoutes } from "./routes/console/datasets.ts";
+import { knowledgeApiRoutes } from "./routes/v1/datasets.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -126,6 +129,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,
+    authenticateDatasetKey: datasetKeyAuthenticate,
   });
 
   // After the request context (so a CSRF refusal can be audited with the caller's IP).
@@ -143,6 +147,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(auditSinkRoutes());
   await app.register(modelProviderRoutes());
   await app.register(appRoutes(routeDeps));
+  await app.register(datasetRoutes());
+  await app.register(knowledgeApiRoutes());
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);

@@ -8,8 +8,8 @@ declare module "fastify" {
     public?: boolean;
     /** Reachable by a signed-in user whom workspace policy still requires to enrol in MFA. */
     allowDuringMfaEnrolment?: boolean;
-    /** How callers authenticate: the console session cookie (default) or a service API app key. */
-    auth?: "session" | "appKey";
+    /** How callers authenticate: the console session cookie (default), an app key, or a knowledge (`dataset-`) key. */
+    auth?: "session" | "appKey" | "datasetKey";
     /** Error body shape: ours (default), Dify's `{code,message,status}` (/v1 default), or OpenAI's. */
     errorFormat?: "console" | "dify" | "openai";
   }

@@ -32,7 +32,13 @@ export type Authenticate = (request: FastifyRequest, reply: FastifyReply) => Pro
  */
 export function registerRequestContext(
   app: FastifyInstance,
-  deps: { db: Database; services: Services; authenticate: Authenticate; authenticateAppKey: Authenticate },
+  deps: {
+    db: Database;
+    services: Services;
+    authenticate: Authenticate;
+    authenticateAppKey: Authenticate;
+    authenticateDatasetKey: Authenticate;
+  },
 ): void {
   app.decorateRequest("ctx", null as unknown as Ctx);
   app.addHook("onRequest", async (request, reply) => {
@@ -56,7 +62,9 @@ export function registerRequestContext(
     const auth =
       config.auth === "appKey"
         ? await deps.authenticateAppKey(request, reply)
-        : await deps.authenticate(request, reply);
+        : config.auth === "datasetKey"
+          ? await deps.authenticateDatasetKey(request, reply)
+          : await deps.authenticate(request, reply);
     if (!auth) throw new AppError("unauthorized", "authentication required");
     request.ctx = { ...request.ctx, actor: auth.actor, workspace: auth.workspace };
     if (auth.mfaEnrolmentRequired && config.allowDuringMfaEnrolment !== true) {

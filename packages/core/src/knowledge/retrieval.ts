@@ -1,0 +1,201 @@
+import { and, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { RetrievalSettings, type RetrievedChunk } from "@enclave/contracts";
+import { documents, queryRows, segments, type Database } from "@enclave/db";
+import type { Ctx } from "../context/ctx.ts";
+import type { DatasetRow } from "./dataset-access.ts";
+import { segmentQuery } from "./ingest-adapter.ts";
+import { embedQuery } from "./indexing.ts";
+import { metadataFilterSql } from "./metadata-filter.ts";
+import { hasVectorStore, nearestSegments } from "./vector-store.ts";
+
+type Scored = { segmentId: string; score: number };
+export type ResolvedMethod = "semantic_search" | "full_text_search" | "hybrid_search";
+
+const RRF_K = 60;
+
+/** The method actually run: economy datasets (no vectors) always search full text. */
+export function resolveMethod(dataset: DatasetRow, settings: RetrievalSettings): ResolvedMethod {
+  if (dataset.indexingTechnique !== "high_quality") return "full_text_search";
+  const stored = RetrievalSettings.safeParse(dataset.retrievalModel ?? {});
+  const method =
+    settings.searchMethod ?? (stored.success ? stored.data.searchMethod : undefined) ?? "hybrid_search";
+  return method === "keyword_search" ? "full_text_search" : method;
+}
+
+/** Escapes one word as a tsquery lexeme ('…' with quotes and backslashes doubled). */
+function lexeme(word: string): string {
+  return `'${word.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+
+/** OR of the query's words: ts_rank_cd then favours chunks holding more of them, closer together. */
+export function tsQueryText(query: string): string | null {
+  const words = [...new Set(segmentQuery(query))].slice(0, 64);
+  return words.length > 0 ? words.map(lexeme).join(" | ") : null;
+}
+
+function searchableWhere(datasetId: string, filter: SQL | null): SQL {
+  return and(
+    eq(segments.datasetId, datasetId),
+    ne(segments.role, "parent"),
+    eq(segments.enabled, true),
+    eq(documents.enabled, true),
+    eq(documents.archived, false),
+    eq(documents.status, "completed"),
+    ...(filter ? [filter] : []),
+  )!;
+}
+
+/** Full text over the GIN index; ts_rank_cd normalised by log length and into [0, 1). */
+export async function fullTextSearch(
+  db: Database,
+  datasetId: string,
+  query: string,
+  limit: number,
+  filter: SQL | null,
+): Promise<Scored[]> {
+  const q = tsQueryText(query);
+  if (!q) return [];
+  const tsq = sql`to_tsquery('simple', ${q})`;
+  const vector = sql`to_tsvector('simple', ${segments.segmentedText})`;
+  const rows = await queryRows<{ id: string; score: number }>(
+    db,
+    sql`select ${segments.id} as id, ts_rank_cd(${vector}, ${tsq}, 33) as score
+        from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
+        where ${searchableWhere(datasetId, filter)} and ${vector} @@ ${tsq}
+        order by score desc, ${segments.id} limit ${limit}`,
+  );
+  return rows.map((r) => ({ segmentId: r.id, score: Number(r.score) }));
+}
+
+/** Nearest chunks by cosine similarity, then the same visibility and metadata filters as full text. */
+export async function semanticSearch(
+  db: Database,
+  datasetId: string,
+  vector: number[],
+  limit: number,
+  filter: SQL | null,
+  opts: { exact?: boolean } = {},
+): Promise<Scored[]> {
+  if (!(await hasVectorStore(db))) return [];
+  const near = await nearestSegments(db, datasetId, vector, Math.max(limit * 4, 40), opts);
+  if (near.length === 0) return [];
+  const ok = await db
+    .select({ id: segments.id })
+    .from(segments)
+    .innerJoin(documents, eq(documents.id, segments.documentId))
+    .where(
+      and(
+        searchableWhere(datasetId, filter),
+        inArray(
+          segments.id,
+          near.map((n) => n.segmentId),
+        ),
+      ),
+    );
+  const allowed = new Set(ok.map((o) => o.id));
+  return near.filter((n) => allowed.has(n.segmentId)).slice(0, limit);
+}
+
+/** Weighted sum of both scores (a missing one counts 0), or reciprocal rank fusion scaled to [0, 1]. */
+export function fuse(semantic: Scored[], fullText: Scored[], settings: RetrievalSettings): Scored[] {
+  const out = new Map<string, number>();
+  if (settings.hybridMethod === "rrf") {
+    const add = (list: Scored[]) =>
+      list.forEach((s, i) => out.set(s.segmentId, (out.get(s.segmentId) ?? 0) + 1 / (RRF_K + i + 1)));
+    add(semantic);
+    add(fullText);
+    const best = 2 / (RRF_K + 1);
+    for (const [k, v] of out) out.set(k, v / best);
+  } else {
+    const w = settings.vectorWeight;
+    for (const s of semantic) out.set(s.segmentId, w * s.score);
+    for (const s of fullText) out.set(s.segmentId, (out.get(s.segmentId) ?? 0) + (1 - w) * s.score);
+  }
+  return [...out.entries()]
+    .map(([segmentId, score]) => ({ segmentId, score }))
+    .sort((a, b) => b.score - a.score || a.segmentId.localeCompare(b.segmentId));
+}
+
+/**
+ * Runs one query against one dataset (the caller has checked the actor may read it) and returns
+ * the best chunks, with parents as context in parent-child mode.
+ */
+export async function searchDataset(
+  ctx: Ctx,
+  dataset: DatasetRow,
+  query: string,
+  raw: RetrievalSettings,
+): Promise<RetrievedChunk[]> {
+  const settings = RetrievalSettings.parse(raw);
+  const method = resolveMethod(dataset, settings);
+  const filter = metadataFilterSql(settings.metadataFilter);
+  const depth = Math.max(settings.topK * 4, 20);
+  let scored: Scored[];
+  if (method === "full_text_search") {
+    scored = await fullTextSearch(ctx.db, dataset.id, query, depth, filter);
+  } else {
+    const vector = await embedQuery(ctx, dataset, query);
+    const semantic = vector ? await semanticSearch(ctx.db, dataset.id, vector, depth, filter) : [];
+    scored =
+      method === "semantic_search"
+        ? semantic
+        : fuse(semantic, await fullTextSearch(ctx.db, dataset.id, query, depth, filter), settings);
+  }
+  const threshold = settings.scoreThreshold;
+  const kept = scored.filter((s) => threshold === null || s.score >= threshold).slice(0, settings.topK);
+  return hydrate(ctx.db, dataset, kept);
+}
+
+async function hydrate(db: Database, dataset: DatasetRow, scored: Scored[]): Promise<RetrievedChunk[]> {
+  if (scored.length === 0) return [];
+  const rows = await queryRows<{
+    id: string;
+    document_id: string;
+    document_name: string;
+    position: number;
+    content: string;
+    tokens: number;
+    parent_content: string | null;
+  }>(
+    db,
+    sql`select s.id, s.document_id, d.name as document_name, s.position, s.content, s.tokens, p.content as parent_content
+        from segments s join documents d on d.id = s.document_id left join segments p on p.id = s.parent_id
+        where s.dataset_id = ${dataset.id}::uuid and s.id in (${sql.join(
+          scored.map((s) => sql`${s.segmentId}::uuid`),
+          sql`, `,
+        )})`,
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return scored.flatMap((s) => {
+    const r = byId.get(s.segmentId);
+    if (!r) return [];
+    return [
+      {
+        segmentId: r.id,
+        datasetId: dataset.id,
+        datasetName: dataset.name,
+        documentId: r.document_id,
+        documentName: r.document_name,
+        position: r.position,
+        content: r.content,
+        context: r.parent_content ?? r.content,
+        score: Math.round(s.score * 1e6) / 1e6,
+        tokens: r.tokens,
+      },
+    ];
+  });
+}
+
+/** Counts a hit on each returned chunk (the console shows how often a chunk is used). */
+export async function recordHits(db: Database, chunks: RetrievedChunk[]): Promise<void> {
+  if (chunks.length === 0) return;
+  await db
+    .update(segments)
+    .set({ hitCount: sql`${segments.hitCount} + 1` })
+    .where(
+      inArray(
+        segments.id,
+        chunks.map((c) => c.segmentId),
+      ),
+    );
+}
