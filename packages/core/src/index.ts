@@ -46,5 +46,5 @@ export * from "./secrets/resolver.ts";
 export * from "./secrets/aws-secrets-manager.ts";
 export * from "./models/index.ts";
 export * from "./apps/index.ts";
-export * from "./files/file-store.ts";
+export * from "./files/index.ts";
 export * from "./knowledge/index.ts";

@@ -43,6 +43,8 @@ import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
 import { datasetKeyAuthenticate } from "./plugins/dataset-key-auth.ts";
 import { datasetRoutes } from "./routes/console/datasets.ts";
 import { knowledgeApiRoutes } from "./routes/v1/datasets.ts";
+import { fileRoutes } from "./routes/v1/files.ts";
+import { appInfoRoutes } from "./routes/v1/app-info.ts";
 import "./route-options.ts";
 
 export type RoutePlugin = (app: FastifyInstance) => Promise<void>;
@@ -151,6 +153,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(knowledgeApiRoutes());
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
+  await app.register(fileRoutes(routeDeps));
+  await app.register(appInfoRoutes(routeDeps));
   for (const plugin of deps.extraRoutes ?? []) await app.register(plugin);
 
   await app.ready();

@@ -6,3 +6,5 @@ export * from "./log-access.ts";
 export * from "./logs.ts";
 export * from "./usage.ts";
 export * from "./retention.ts";
+export * from "./end-users.ts";
+export * from "./service-info.ts";

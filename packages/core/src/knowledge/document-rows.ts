@@ -3,6 +3,7 @@ import type { DocumentView } from "@enclave/contracts";
 import { documents, type Database, type Transaction } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
+import { safeFileName } from "../files/file-name.ts";
 import { loadDataset, type DatasetRow } from "./dataset-access.ts";
 
 export type DocumentRow = typeof documents.$inferSelect;
@@ -52,16 +53,7 @@ export function toDocumentView(row: DocumentRow): DocumentView {
   };
 }
 
-/**
- * A display name from whatever the client sent: the last path component, no control characters,
- * at most 255 characters. Never used as a storage path (keys are server-generated).
- */
+/** A display name from whatever the client sent (never a storage path: keys are server-generated). */
 export function cleanFileName(raw: string): string {
-  const last = raw.split(/[\\/]/).pop() ?? "";
-  const cleaned = [...last]
-    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f)
-    .join("")
-    .trim()
-    .slice(0, 255);
-  return cleaned === "" || cleaned === "." || cleaned === ".." ? "document" : cleaned;
+  return safeFileName(raw);
 }

@@ -2,6 +2,7 @@
 // TEMPORARY stand-ins below until h/ktext is merged; the verbs only ever call these five names.
 import { createHash } from "node:crypto";
 import { AppError } from "../errors/app-error.ts";
+import { sniffFile } from "../files/sniff.ts";
 
 export interface ChunkOut {
   content: string;
@@ -14,23 +15,16 @@ export interface Sniffed {
   mime: string;
 }
 
-const TEXT_KINDS: Record<string, string> = {
-  txt: "text/plain",
-  md: "text/markdown",
-  markdown: "text/markdown",
-  csv: "text/csv",
-  json: "application/json",
-  html: "text/html",
-  htm: "text/html",
-};
-
-/** Kind from bytes and name; refuses binaries dressed up as text. */
+/** Kind from the bytes (sniffFile); images and anything else not a document are refused. */
 export function sniffDocument(bytes: Uint8Array, name: string): Sniffed {
-  const ext = name.toLowerCase().split(".").pop() ?? "";
-  const mime = TEXT_KINDS[ext];
-  if (!mime) throw new AppError("unsupported_file_type", `files of type .${ext} are not supported`);
-  if (bytes.includes(0)) throw new AppError("unsupported_file_type", "the file is not text");
-  return { kind: ext === "htm" ? "html" : ext === "markdown" ? "md" : ext, mime };
+  const sniffed = sniffFile(bytes, name);
+  if (sniffed.kind !== "document") {
+    throw new AppError(
+      "unsupported_file_type",
+      "knowledge bases take txt, md, html, pdf, docx, csv or json files",
+    );
+  }
+  return { kind: sniffed.extension, mime: sniffed.mime };
 }
 
 export async function extractDocumentText(bytes: Uint8Array, kind: string): Promise<string> {
