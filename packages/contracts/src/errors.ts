@@ -35,6 +35,14 @@ export const ERROR_STATUS = {
   upstream_error: 502,
   upstream_timeout: 504,
   not_ready: 503,
+  /** A document's bytes are corrupt, encrypted or otherwise not readable as its kind. */
+  document_unreadable: 422,
+  /** A document is over a size, page, character or decompressed-size limit. */
+  document_too_large: 413,
+  /** A document's bytes are not of the kind it was handed over as (an .exe named .pdf). */
+  document_type_mismatch: 415,
+  /** Extracting a document's text ran past its time or memory limit and was stopped. */
+  document_too_complex: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -6,4 +6,5 @@ export * from "./models.ts";
 export * from "./apps.ts";
 export * from "./app-logs.ts";
 export * from "./audit-sinks.ts";
+export * from "./knowledge-process.ts";
 export * from "./knowledge.ts";

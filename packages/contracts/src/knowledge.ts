@@ -1,25 +1,6 @@
 import { z } from "zod";
 
-// TEMPORARY stand-in until h/ktext's knowledge-process.ts (Dify process_rule shape) is merged.
-const ProcessRule = z
-  .object({
-    mode: z.enum(["automatic", "custom", "hierarchical"]),
-    rules: z
-      .object({
-        segmentation: z
-          .object({
-            separator: z.string().max(50).optional(),
-            max_tokens: z.number().int().min(50).max(4000).optional(),
-          })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-type ProcessRule = z.infer<typeof ProcessRule>;
-export { ProcessRule as StandInProcessRule };
+import { ProcessRule } from "./knowledge-process.ts";
 
 export const DATASET_PERMISSIONS = ["only_me", "all_team_members", "partial_members"] as const;
 export type DatasetPermission = (typeof DATASET_PERMISSIONS)[number];

@@ -129,6 +129,12 @@ export async function createDataset(client: ConsoleClient, body: Record<string, 
   return (res.json() as { id: string }).id;
 }
 
+/** One chunk per blank-line-separated paragraph (automatic mode would merge short ones). */
+export const PARAGRAPHS = {
+  mode: "custom",
+  rules: { segmentation: { separator: "\\n\\n", max_tokens: 200 } },
+};
+
 export async function addTextDocument(
   client: ConsoleClient,
   datasetId: string,
@@ -136,7 +142,12 @@ export async function addTextDocument(
   text: string,
   extra: Record<string, unknown> = {},
 ): Promise<string> {
-  const res = await client.post(`${DATASETS}/${datasetId}/documents/text`, { name, text, ...extra });
+  const res = await client.post(`${DATASETS}/${datasetId}/documents/text`, {
+    name,
+    text,
+    processRule: PARAGRAPHS,
+    ...extra,
+  });
   if (res.statusCode !== 201) throw new Error(`create document failed: ${res.statusCode} ${res.body}`);
   return (res.json() as { id: string }).id;
 }

@@ -16,7 +16,7 @@ import { AppError } from "../errors/app-error.ts";
 import { actingAccount, loadDataset, type DatasetRow } from "./dataset-access.ts";
 import { cleanFileName, loadDocument, toDocumentView } from "./document-rows.ts";
 import { enqueueIndexing } from "./indexing-queue.ts";
-import { sniffDocument } from "./ingest-adapter.ts";
+import { settleProcessRule, sniffDocument } from "./ingest-adapter.ts";
 import { requireVectorStore } from "./vector-store.ts";
 
 /** Largest original accepted (Dify's default upload limit). */
@@ -43,6 +43,7 @@ export async function createTextDocument(
   const input = CreateTextDocumentInput.parse(raw);
   const bytes = new TextEncoder().encode(input.text);
   if (bytes.length > MAX_DOCUMENT_BYTES) throw new AppError("file_too_large", "the text is too large");
+  const { docForm, rule } = settleProcessRule(input.docForm, input.processRule);
   return addDocument(ctx, datasetId, {
     name: input.name,
     source: "text",
@@ -50,8 +51,8 @@ export async function createTextDocument(
     fileName: `${cleanFileName(input.name)}.txt`,
     kind: "txt",
     mime: "text/plain",
-    docForm: input.docForm,
-    processRule: input.processRule ?? { mode: "automatic" },
+    docForm,
+    processRule: rule,
     metadata: input.metadata,
   });
 }
@@ -70,6 +71,7 @@ export async function createFileDocument(
   // Check visibility before looking at the bytes: a hidden dataset answers 404 whatever the file.
   await loadDataset(ctx.db, ctx, datasetId, { manage: true });
   const sniffed = sniffDocument(file.bytes, name);
+  const { docForm, rule } = settleProcessRule(input.docForm, input.processRule);
   return addDocument(ctx, datasetId, {
     name,
     source: "upload_file",
@@ -77,8 +79,8 @@ export async function createFileDocument(
     fileName: name,
     kind: sniffed.kind,
     mime: sniffed.mime,
-    docForm: input.docForm,
-    processRule: input.processRule ?? { mode: "automatic" },
+    docForm,
+    processRule: rule,
     metadata: input.metadata,
   });
 }

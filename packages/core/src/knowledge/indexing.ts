@@ -6,13 +6,7 @@ import { withTransaction } from "../context/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
 import { resolveEmbeddingModel } from "../models/resolve-model.ts";
 import { classifyProviderError } from "../models/provider-errors.ts";
-import {
-  contentHash,
-  countTokens,
-  extractDocumentText,
-  segmentForIndex,
-  splitDocument,
-} from "./ingest-adapter.ts";
+import { extractDocumentText, segmentForIndex, splitDocument } from "./ingest-adapter.ts";
 import {
   countEmbedded,
   insertEmbeddings,
@@ -137,8 +131,8 @@ async function writeChunks(
     content: c.content,
     // Parents are context only: never matched, so not in the text index either.
     segmentedText: hierarchical ? "" : segmentForIndex(c.content),
-    contentHash: contentHash(c.content),
-    tokens: countTokens(c.content),
+    contentHash: c.hash,
+    tokens: c.tokens,
     wordCount: c.content.length,
   }));
   const ids = await insertSegments(tx, top);
@@ -146,18 +140,18 @@ async function writeChunks(
   if (hierarchical) {
     const children: NewSegment[] = [];
     chunks.forEach((c, i) =>
-      (c.children ?? [c.content]).forEach((child, j) =>
+      (c.children ?? [c]).forEach((child, j) =>
         children.push({
           ...base,
           role: "child",
           position: i + 1,
           childPosition: j + 1,
           parentId: ids[i]!,
-          content: child,
-          segmentedText: segmentForIndex(child),
-          contentHash: contentHash(child),
-          tokens: countTokens(child),
-          wordCount: child.length,
+          content: child.content,
+          segmentedText: segmentForIndex(child.content),
+          contentHash: child.hash,
+          tokens: child.tokens,
+          wordCount: child.content.length,
         }),
       ),
     );

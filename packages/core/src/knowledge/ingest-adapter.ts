@@ -1,67 +1,90 @@
-// The one seam between knowledge verbs and the document-processing core (ingest/, helper ktext).
-// TEMPORARY stand-ins below until h/ktext is merged; the verbs only ever call these five names.
-import { createHash } from "node:crypto";
+// The one seam between knowledge verbs and the document-processing core (ingest/).
+import type { DocForm, DocumentKind } from "@enclave/contracts";
 import { AppError } from "../errors/app-error.ts";
 import { sniffFile } from "../files/sniff.ts";
+import {
+  chunkDocument,
+  chunkOptionsFromProcessRule,
+  countTokens as ingestCountTokens,
+  documentKindFromExtension,
+  extractText,
+  segmentForIndex as ingestSegmentForIndex,
+  segmentQuery as ingestSegmentQuery,
+  type ChunkOptions,
+} from "./ingest/index.ts";
 
 export interface ChunkOut {
   content: string;
+  tokens: number;
+  hash: string;
   /** Parent-child mode: the child chunks matched in place of the parent. */
-  children?: string[];
+  children?: { content: string; tokens: number; hash: string }[];
 }
 
 export interface Sniffed {
-  kind: string;
+  kind: DocumentKind;
   mime: string;
 }
 
-/** Kind from the bytes (sniffFile); images and anything else not a document are refused. */
+/** Kind from the bytes (sniffFile); images and anything else not a knowledge document are refused. */
 export function sniffDocument(bytes: Uint8Array, name: string): Sniffed {
   const sniffed = sniffFile(bytes, name);
-  if (sniffed.kind !== "document") {
+  const kind = sniffed.kind === "document" ? documentKindFromExtension(sniffed.extension) : undefined;
+  if (!kind) {
     throw new AppError(
       "unsupported_file_type",
       "knowledge bases take txt, md, html, pdf, docx, csv or json files",
     );
   }
-  return { kind: sniffed.extension, mime: sniffed.mime };
+  return { kind, mime: sniffed.mime };
 }
 
+/** The document's plain text; limits (size, pages, time, zip ratios) are enforced by ingest. */
 export async function extractDocumentText(bytes: Uint8Array, kind: string): Promise<string> {
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-  if (kind === "html") return text.replace(/<script[\s\S]*?<\/script>/gi, " ").replace(/<[^>]+>/g, " ");
-  return text;
+  return (await extractText(bytes, kind as DocumentKind)).text;
 }
 
-export function splitDocument(text: string, docForm: string, _rule: unknown): ChunkOut[] {
-  const paragraphs = text
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s+/g, " ").trim())
-    .filter(Boolean);
-  if (docForm === "hierarchical_model") {
-    return paragraphs.map((p) => ({ content: p, children: p.split(/(?<=[.。!?！？])\s*/).filter(Boolean) }));
+/**
+ * The doc form and a checked process rule for a new document: a hierarchical rule means
+ * parent-child, and parent-child without a rule gets Dify's hierarchical defaults. A bad rule is a 400.
+ */
+export function settleProcessRule(docForm: DocForm, rule: unknown): { docForm: DocForm; rule: unknown } {
+  const mode = (rule as { mode?: unknown } | undefined)?.mode;
+  const form: DocForm = mode === "hierarchical" ? "hierarchical_model" : docForm;
+  const settled = rule ?? { mode: form === "hierarchical_model" ? "hierarchical" : "automatic" };
+  const options = chunkOptionsFromProcessRule(settled);
+  if (form === "hierarchical_model" && options.mode !== "parent_child") {
+    throw new AppError("validation_failed", "doc_form hierarchical_model needs a hierarchical process_rule");
   }
-  return paragraphs.map((content) => ({ content }));
+  return { docForm: form, rule: settled };
 }
 
-const segmenter = new Intl.Segmenter("zh", { granularity: "word" });
+export function splitDocument(text: string, _docForm: string, rule: unknown): ChunkOut[] {
+  const options: ChunkOptions = chunkOptionsFromProcessRule(rule ?? { mode: "automatic" });
+  const result = chunkDocument(text, options);
+  if (result.mode === "general") {
+    return result.chunks.map((c) => ({ content: c.content, tokens: c.tokens, hash: c.hash }));
+  }
+  return result.parents.map((p) => ({
+    content: p.content,
+    tokens: p.tokens,
+    hash: p.hash,
+    children: p.children.map((c) => ({ content: c.content, tokens: c.tokens, hash: c.hash })),
+  }));
+}
 
-/** Text as space-separated lower-case words, for the 'simple' text search configuration. */
+/** Text as space-separated words (CJK segmented), for the 'simple' text search configuration. */
 export function segmentForIndex(text: string): string {
-  const words: string[] = [];
-  for (const s of segmenter.segment(text.toLowerCase())) if (s.isWordLike) words.push(s.segment);
-  return words.join(" ");
+  return ingestSegmentForIndex(text);
 }
 
-/** The query's words (the same segmentation as the index). */
+/** The query's words, segmented like the index. */
 export function segmentQuery(query: string): string[] {
-  return segmentForIndex(query).split(" ").filter(Boolean);
+  return ingestSegmentQuery(query);
 }
 
 export function countTokens(text: string): number {
-  return segmentQuery(text).length;
+  return ingestCountTokens(text);
 }
 
-export function contentHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export { contentHash } from "./content-hash.ts";
