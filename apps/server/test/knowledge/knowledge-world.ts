@@ -25,7 +25,11 @@ export interface KnowledgeApp extends TestApp {
   workerCtx(): Ctx;
 }
 
-export async function createKnowledgeApp(kind?: TestDatabaseKind): Promise<KnowledgeApp> {
+/** `startQueue: false` leaves indexing jobs queued, so a test can run indexDocument itself. */
+export async function createKnowledgeApp(
+  kind?: TestDatabaseKind,
+  opts: { startQueue?: boolean } = {},
+): Promise<KnowledgeApp> {
   const database: DatabaseHandle = await createTestDatabase(kind);
   const logger = pino({ level: "silent" });
   const queue = new InProcessQueue(logger);
@@ -39,7 +43,7 @@ export async function createKnowledgeApp(kind?: TestDatabaseKind): Promise<Knowl
     files,
   };
   registerProcessors(queue, logger, { db: database.db, services });
-  await queue.start();
+  if (opts.startQueue !== false) await queue.start();
   return {
     app,
     database,

@@ -93,7 +93,8 @@ export async function semanticSearch(
       ),
     );
   const allowed = new Set(ok.map((o) => o.id));
-  return near.filter((n) => allowed.has(n.segmentId)).slice(0, limit);
+  // Cosine ≤ 0 means unrelated or opposite: not a semantic match, whatever its rank.
+  return near.filter((n) => n.score > 0 && allowed.has(n.segmentId)).slice(0, limit);
 }
 
 /** Weighted sum of both scores (a missing one counts 0), or reciprocal rank fusion scaled to [0, 1]. */
@@ -107,9 +108,14 @@ export function fuse(semantic: Scored[], fullText: Scored[], settings: Retrieval
     const best = 2 / (RRF_K + 1);
     for (const [k, v] of out) out.set(k, v / best);
   } else {
+    // Cosine similarity is already in [0, 1]; text ranks are relative, so the best one counts 1.
     const w = settings.vectorWeight;
+    const best = Math.max(0, ...fullText.map((s) => s.score));
     for (const s of semantic) out.set(s.segmentId, w * s.score);
-    for (const s of fullText) out.set(s.segmentId, (out.get(s.segmentId) ?? 0) + (1 - w) * s.score);
+    for (const s of fullText) {
+      const normalised = best > 0 ? s.score / best : 0;
+      out.set(s.segmentId, (out.get(s.segmentId) ?? 0) + (1 - w) * normalised);
+    }
   }
   return [...out.entries()]
     .map(([segmentId, score]) => ({ segmentId, score }))
