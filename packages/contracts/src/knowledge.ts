@@ -198,6 +198,9 @@ export interface DocumentView {
   createdBy: string | null;
   createdAt: string;
   processingStartedAt: string | null;
+  parsingCompletedAt: string | null;
+  splittingCompletedAt: string | null;
+  pausedAt: string | null;
   completedAt: string | null;
 }
 

@@ -49,6 +49,9 @@ export function toDocumentView(row: DocumentRow): DocumentView {
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     processingStartedAt: iso(row.processingStartedAt),
+    parsingCompletedAt: iso(row.parsingCompletedAt),
+    splittingCompletedAt: iso(row.splittingCompletedAt),
+    pausedAt: iso(row.pausedAt),
     completedAt: iso(row.completedAt),
   };
 }

@@ -120,10 +120,23 @@ export async function createSegment(
   documentId: string,
   raw: CreateSegmentInput,
 ): Promise<SegmentView> {
-  const input = CreateSegmentInput.parse(raw);
+  return (await createSegments(ctx, datasetId, documentId, [raw]))[0]!;
+}
+
+/** Adds chunks at the end of the document in one transaction (all or none), indexed at once. */
+export async function createSegments(
+  ctx: Ctx,
+  datasetId: string,
+  documentId: string,
+  raws: CreateSegmentInput[],
+): Promise<SegmentView[]> {
+  const inputs = raws.map((r) => CreateSegmentInput.parse(r));
+  if (inputs.length === 0 || inputs.length > 100)
+    throw new AppError("validation_failed", "send 1 to 100 chunks");
   const { dataset, doc } = await loadDocument(ctx.db, ctx, datasetId, documentId, { manage: true });
   refuseWhileIndexing(doc);
-  const vector = await vectorFor(ctx, dataset, input.content, "chunk");
+  const vectors: (number[] | null)[] = [];
+  for (const input of inputs) vectors.push(await vectorFor(ctx, dataset, input.content, "chunk"));
   return withTransaction(ctx, async (tx, txCtx) => {
     const { doc: locked } = await loadDocument(tx, txCtx, datasetId, documentId, {
       manage: true,
@@ -133,37 +146,44 @@ export async function createSegment(
       .select({ max: sql<number>`coalesce(max(${segments.position}), 0)::int` })
       .from(segments)
       .where(eq(segments.documentId, locked.id));
-    const [row] = await tx
+    const rows = await tx
       .insert(segments)
-      .values({
-        workspaceId: locked.workspaceId,
-        datasetId: locked.datasetId,
-        documentId: locked.id,
-        role: "chunk",
-        position: (max?.max ?? 0) + 1,
-        content: input.content,
-        segmentedText: segmentForIndex(input.content),
-        contentHash: contentHash(input.content),
-        tokens: countTokens(input.content),
-        wordCount: input.content.length,
-        enabled: input.enabled,
-        createdBy: actingAccount(txCtx),
-      })
+      .values(
+        inputs.map((input, i) => ({
+          workspaceId: locked.workspaceId,
+          datasetId: locked.datasetId,
+          documentId: locked.id,
+          role: "chunk" as const,
+          position: (max?.max ?? 0) + 1 + i,
+          content: input.content,
+          segmentedText: segmentForIndex(input.content),
+          contentHash: contentHash(input.content),
+          tokens: countTokens(input.content),
+          wordCount: input.content.length,
+          enabled: input.enabled,
+          createdBy: actingAccount(txCtx),
+        })),
+      )
       .returning();
-    if (vector) await insertEmbeddings(tx, [embeddingRow(dataset, row!.id, vector)]);
+    const embedded = rows.flatMap((row, i) =>
+      vectors[i] ? [embeddingRow(dataset, row.id, vectors[i])] : [],
+    );
+    await insertEmbeddings(tx, embedded);
     await tx
       .update(documents)
       .set({
-        progressTotal: sql`${documents.progressTotal} + 1`,
-        progressDone: sql`${documents.progressDone} + 1`,
+        progressTotal: sql`${documents.progressTotal} + ${rows.length}`,
+        progressDone: sql`${documents.progressDone} + ${rows.length}`,
       })
       .where(eq(documents.id, locked.id));
-    await emitAudit(tx, txCtx, {
-      action: "dataset.segment.create",
-      target: { type: "segment", id: row!.id },
-      details: { datasetId: locked.datasetId, documentId: locked.id },
-    });
-    return toSegmentView(row!);
+    for (const row of rows) {
+      await emitAudit(tx, txCtx, {
+        action: "dataset.segment.create",
+        target: { type: "segment", id: row.id },
+        details: { datasetId: locked.datasetId, documentId: locked.id },
+      });
+    }
+    return rows.map(toSegmentView);
   });
 }
 
