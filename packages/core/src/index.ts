@@ -48,3 +48,4 @@ export * from "./models/index.ts";
 export * from "./apps/index.ts";
 export * from "./files/index.ts";
 export * from "./knowledge/index.ts";
+export * from "./limits/index.ts";

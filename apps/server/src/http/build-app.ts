@@ -12,6 +12,9 @@ import {
   Envelope,
   type FileStore,
   LocalFileStore,
+  type Limits,
+  MemoryLimits,
+  RedisLimits,
   type KekRing,
   deriveKey,
   type IdentitySettings,
@@ -43,6 +46,7 @@ import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
 import { datasetKeyAuthenticate } from "./plugins/dataset-key-auth.ts";
 import { datasetRoutes } from "./routes/console/datasets.ts";
 import { knowledgeApiRoutes } from "./routes/v1/datasets.ts";
+import { registerServiceLimits } from "./plugins/service-limits.ts";
 import { fileRoutes } from "./routes/v1/files.ts";
 import { appInfoRoutes } from "./routes/v1/app-info.ts";
 import "./route-options.ts";
@@ -128,11 +132,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       outbound: { allowlist: config.outboundAllowlist, ...deps.outbound },
       envelope: new Envelope(deps.database.db, deps.kekRing ?? openKekRing(config)),
       files: deps.files ?? new LocalFileStore(join(config.dataDir, "files")),
+      limits: serviceLimits(config, deps.redis),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,
     authenticateDatasetKey: datasetKeyAuthenticate,
   });
+  registerServiceLimits(app);
 
   // After the request context (so a CSRF refusal can be audited with the caller's IP).
   const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
@@ -159,6 +165,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.ready();
   return app;
+}
+
+/** Service API limits: shared through Redis when there is one, else this process's memory. */
+function serviceLimits(config: Config, redis: Redis | undefined): Limits {
+  const settings = {
+    defaultRpm: config.chat.defaultRpm,
+    defaultRph: config.chat.defaultRph,
+    maxConcurrentPerApp: config.chat.maxConcurrentPerApp,
+  };
+  return redis ? new RedisLimits(redis, settings) : new MemoryLimits(settings);
 }
 
 export function identitySettings(config: Config): IdentitySettings {

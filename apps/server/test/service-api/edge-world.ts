@@ -28,9 +28,20 @@ export async function setupEdgeWorld(t: TestApp): Promise<EdgeWorld> {
   return { owner, workspaceId, accountId, providerId };
 }
 
-/** Creates an app (console API), publishes it and makes one service API key for it. */
+const SETTINGS = ["apiRpm", "apiRph", "maxConcurrentRequests", "enableApi", "enableSite"];
+
+/**
+ * Creates an app (console API) — settings such as `apiRpm` applied by PATCH, as the console does —
+ * publishes it and makes one service API key for it.
+ */
 export async function publishedApp(w: EdgeWorld, body: Record<string, unknown> = {}): Promise<PublishedApp> {
-  const { id } = await createPublishableApp(w.owner, w.providerId, body);
+  const settings = Object.fromEntries(Object.entries(body).filter(([k]) => SETTINGS.includes(k)));
+  const create = Object.fromEntries(Object.entries(body).filter(([k]) => !SETTINGS.includes(k)));
+  const { id } = await createPublishableApp(w.owner, w.providerId, create);
+  if (Object.keys(settings).length > 0) {
+    const patched = await w.owner.patch(`/console/api/apps/${id}`, settings);
+    if (patched.statusCode !== 200) throw new Error(`settings failed: ${patched.body}`);
+  }
   const published = await w.owner.post(`/console/api/apps/${id}/publish`);
   if (published.statusCode !== 200) throw new Error(`publish failed: ${published.body}`);
   const key = await w.owner.post(`/console/api/apps/${id}/api-keys`, { name: "test" });

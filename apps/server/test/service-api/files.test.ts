@@ -204,6 +204,21 @@ describe("POST /v1/files/upload", () => {
     expect(anonymous.body).toMatchObject({ code: "unauthorized", status: 401 });
   });
 
+  it("ensureEndUser: one row per app and user string, even when first requests race", async () => {
+    const ctx = bareCtx(t.database.db, { workspace: { id: w.workspaceId } });
+    const racing = await Promise.all(
+      Array.from({ length: 8 }, () => ensureEndUser(ctx, appA.id, "racer", "api")),
+    );
+    expect(new Set(racing.map((u) => u.id)).size).toBe(1);
+    const rows = await t.database.db.select().from(endUsers).where(eq(endUsers.externalId, "racer"));
+    expect(rows).toHaveLength(1);
+    for (const bad of ["", "a\u0000b", "line\nbreak", "x".repeat(256)]) {
+      await expect(ensureEndUser(ctx, appA.id, bad, "api")).rejects.toMatchObject({
+        code: "validation_failed",
+      });
+    }
+  });
+
   it("files are one end user's of one app: other apps and other users cannot attach them", async () => {
     const client = new DifyClient(appA.token, base);
     const res = await client.fileUpload(

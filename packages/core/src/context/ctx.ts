@@ -7,6 +7,7 @@ import type { AuditSettings } from "../audit/checkpoint.ts";
 import type { Envelope } from "../crypto/envelope.ts";
 import type { Resolver } from "../net/guarded-fetch.ts";
 import type { FileStore } from "../files/file-store.ts";
+import type { Limits } from "../limits/limits.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -42,6 +43,8 @@ export interface Services {
   outbound?: { allowlist: string[]; resolve?: Resolver; timeoutMs?: number };
   /** Uploaded originals (chat files, knowledge documents). */
   files?: FileStore;
+  /** Service API request, concurrency and failed-authentication limits (Redis or in-memory). */
+  limits?: Limits;
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */

@@ -94,6 +94,21 @@ describe("chunkDocument (general)", () => {
     for (const c of emoji) expect(c.isWellFormed()).toBe(true);
   });
 
+  it("cuts a long unbroken run in bounded steps (2 MB without a delimiter)", () => {
+    const r = chunkDocument("a".repeat(2_000_000), general({ maxTokens: 500 }));
+    if (r.mode !== "general") throw new Error("mode");
+    expect(r.chunks).toHaveLength(Math.ceil(2_000_000 / 3000));
+    expect(r.chunks.every((c) => c.tokens <= 500)).toBe(true);
+  });
+
+  it("ends sentences at ASCII ! and ? directly followed by CJK text", () => {
+    expect(contents("这是第一句!这是第二句?这是第三句", general({ maxTokens: 8 }))).toEqual([
+      "这是第一句!",
+      "这是第二句?",
+      "这是第三句",
+    ]);
+  });
+
   it("repeats up to chunkOverlap tokens of the previous chunk", () => {
     const text = Array.from({ length: 12 }, (_, i) => `Sentence number ${"abcdefghijkl"[i]}.`).join(" ");
     const chunks = contents(text, general({ maxTokens: 12, chunkOverlap: 6 }));

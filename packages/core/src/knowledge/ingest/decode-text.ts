@@ -76,5 +76,6 @@ function declaredCharset(bytes: Uint8Array): string | undefined {
   const m = /<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})/i.exec(head);
   if (!m) return undefined;
   const label = m[1]!.toLowerCase();
-  return label === "utf8" ? "utf-8" : label;
+  // As browsers do: a UTF-16 declaration in an ASCII-compatible file cannot be true.
+  return label === "utf8" || label.startsWith("utf-16") ? "utf-8" : label;
 }

@@ -40,6 +40,12 @@ describe("extractText: text formats", () => {
       Buffer.from("</p>"),
     ]);
     expect((await extractText(new Uint8Array(sjis), "html")).text).toBe("あい");
+    // A UTF-16 declaration in an ASCII-compatible file is ignored, as browsers ignore it.
+    expect((await extractText(utf8('<meta charset="utf-16"><p>hi</p>'), "html")).text).toBe("hi");
+    expect(await failure(utf8('<meta charset="x-made-up"><p>hi</p>'), "html")).toMatchObject({
+      code: "document_unreadable",
+      message: expect.stringContaining("not supported"),
+    });
   });
 
   it("csv: one paragraph per row of header: value pairs, robust to quotes", async () => {

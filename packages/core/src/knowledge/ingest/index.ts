@@ -1,6 +1,6 @@
 export * from "./types.ts";
 export { extractText } from "./extract.ts";
-export { liveExtractionWorkers } from "./worker-runner.ts";
+export { configureExtractionThreads, liveExtractionWorkers } from "./worker-runner.ts";
 export { countTokens } from "./tokens.ts";
 export { cleanText, type CleanupOptions } from "./cleanup.ts";
 export {

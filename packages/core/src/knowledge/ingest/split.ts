@@ -11,7 +11,13 @@ interface Piece {
   tokens: number;
 }
 
-const LEVELS: RegExp[] = [/\n{2,}/g, /\n/g, /[.!?…](?=\s)\s*|[。！？；]+/g, /[,;:、，：]\s*/g, /\s+/g];
+const LEVELS: RegExp[] = [
+  /\n{2,}/g,
+  /\n/g,
+  /[.!?…](?=\s)\s*|[。！？；]+|[!?](?=[\u3040-\u9fff\uac00-\ud7af])/g,
+  /[,;:、，：]\s*/g,
+  /\s+/g,
+];
 
 export interface SplitBudget {
   maxTokens: number;
@@ -127,8 +133,10 @@ function cutCharacters(text: string, maxTokens: number): string[] {
   const parts: string[] = [];
   let start = 0;
   while (start < text.length) {
+    // No whitespace is left at this level, so every token covers at most 6 characters: the
+    // search window stays proportional to the budget, never to the whole text.
     let lo = start + 1;
-    let hi = text.length;
+    let hi = Math.min(text.length, start + maxTokens * 8 + 16);
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
       if (countTokens(text.slice(start, mid)) <= maxTokens) lo = mid;

@@ -25,7 +25,8 @@ export interface ExtractLimits {
 export const DEFAULT_EXTRACT_LIMITS: Readonly<ExtractLimits> = Object.freeze({
   maxBytes: 15 * 1024 * 1024,
   maxPages: 2000,
-  maxChars: 10_000_000,
+  // Above maxBytes, so a text file within the byte limit is never refused for its length.
+  maxChars: 16_000_000,
   timeoutMs: 60_000,
   workerMemoryMb: 512,
   maxUncompressedBytes: 200 * 1024 * 1024,

@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { createDeflate } from "node:zlib";
 import { writeZip, type ZipInput } from "./zip-writer.ts";
 
 // Test-only builders for real and hostile documents, generated in memory so no binary blob is
@@ -33,13 +35,11 @@ export function makeDocx(paragraphs: string[], extra: ZipInput[] = []): Uint8Arr
 /** A DOCX whose document.xml really inflates to `mb` MiB (a compression-ratio bomb). */
 export function makeRatioBombDocx(mb: number): Uint8Array {
   const xml = documentXml(["boom"]).replace("<w:body>", `<w:body>${" ".repeat(mb * 1024 * 1024)}`);
-  return makeDocx([], []).length > 0
-    ? writeZip([
-        { name: "[Content_Types].xml", data: CONTENT_TYPES },
-        { name: "_rels/.rels", data: ROOT_RELS },
-        { name: "word/document.xml", data: xml },
-      ])
-    : new Uint8Array();
+  return writeZip([
+    { name: "[Content_Types].xml", data: CONTENT_TYPES },
+    { name: "_rels/.rels", data: ROOT_RELS },
+    { name: "word/document.xml", data: xml },
+  ]);
 }
 
 /** A DOCX whose headers claim a huge total size (4 GiB per part, 4 parts). */
@@ -160,4 +160,36 @@ export function makeExe(): Uint8Array {
   bytes.set(Buffer.from("This program cannot be run in DOS mode.", "latin1"), 0x4e);
   bytes.set([0x50, 0x45, 0x00, 0x00], 0x80);
   return bytes;
+}
+
+/** A small PDF whose one content stream inflates to `mb` MiB of spaces (a deflate bomb). */
+export async function makeFlateBombPdf(mb: number): Promise<Uint8Array> {
+  // Streamed, so building the bomb never holds the inflated bytes.
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  const deflate = createDeflate();
+  const parts: Buffer[] = [];
+  deflate.on("data", (b: Buffer) => parts.push(b));
+  const ended = once(deflate, "end");
+  for (let i = 0; i < mb; i++) if (!deflate.write(chunk)) await once(deflate, "drain");
+  deflate.end();
+  await ended;
+  const z = Buffer.concat(parts);
+  const marker = "@@STREAM@@";
+  const text = Buffer.from(
+    assemblePdf([
+      "<< /Type /Catalog /Pages 2 0 R >>",
+      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+      marker,
+    ]),
+  ).toString("latin1");
+  const [before, after] = text.split(marker) as [string, string];
+  // The xref offsets after the stream are off by the stream's size; pdf.js rebuilds the table.
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from(`${before}<< /Length ${z.length} /Filter /FlateDecode >>\nstream\n`, "latin1"),
+      z,
+      Buffer.from(`\nendstream${after}`, "latin1"),
+    ]),
+  );
 }
