@@ -78,6 +78,7 @@ CREATE TABLE "segments" (
 	"parent_id" uuid,
 	"content" text NOT NULL,
 	"segmented_text" text NOT NULL,
+	"search_vector" "tsvector" GENERATED ALWAYS AS (to_tsvector('simple', segmented_text)) STORED,
 	"content_hash" text NOT NULL,
 	"tokens" integer DEFAULT 0 NOT NULL,
 	"word_count" integer DEFAULT 0 NOT NULL,
@@ -113,7 +114,7 @@ CREATE INDEX "documents_ws_idx" ON "documents" USING btree ("workspace_id");--> 
 CREATE UNIQUE INDEX "segments_document_slot_uq" ON "segments" USING btree ("document_id","position","child_position");--> statement-breakpoint
 CREATE INDEX "segments_dataset_idx" ON "segments" USING btree ("dataset_id");--> statement-breakpoint
 CREATE INDEX "segments_parent_idx" ON "segments" USING btree ("parent_id");--> statement-breakpoint
-CREATE INDEX "segments_fts_idx" ON "segments" USING gin (to_tsvector('simple', "segmented_text"));--> statement-breakpoint
+CREATE INDEX "segments_fts_idx" ON "segments" USING gin ("search_vector");--> statement-breakpoint
 -- Embeddings need pgvector: created only where the extension is available (PGlite, the pgvector
 -- PostgreSQL image). Without it, economy (full-text) datasets still work; high_quality is refused.
 -- One HNSW index per common dimension, each a partial expression index (a column of mixed models).

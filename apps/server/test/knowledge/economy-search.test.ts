@@ -40,6 +40,16 @@ describe.each(testDatabaseKinds())("economy knowledge base on %s", (kind) => {
       "Handbook",
       "Vacation requests go to your manager.\n\nThe office closes at six on Fridays.",
     );
+    docs.common = await addTextDocument(
+      w.editor.client,
+      datasetId,
+      "Noise",
+      "office office office office office office.\n\nRegional office list.",
+      { metadata: { region: "apac", year: 2023 } },
+    );
+    docs.eu = await addTextDocument(w.editor.client, datasetId, "EU annex", "Office hours in the EU annex.", {
+      metadata: { region: "eu", year: 2025, reviewed: "2025-06-01T00:00:00.000Z" },
+    });
     await settle(t, Object.values(docs));
   });
   afterAll(() => t.close());
@@ -51,7 +61,7 @@ describe.each(testDatabaseKinds())("economy knowledge base on %s", (kind) => {
       const body = res.json() as { status: string; progress: { done: number; total: number } };
       expect(body.status).toBe("completed");
       expect(body.progress.total).toBe(body.progress.done);
-      expect(body.progress.total).toBeGreaterThan(1);
+      expect(body.progress.total).toBeGreaterThan(id === docs.eu ? 0 : 1);
     }
   });
 
@@ -81,6 +91,57 @@ describe.each(testDatabaseKinds())("economy knowledge base on %s", (kind) => {
     expect(await hit("office", { retrieval: { topK: 1 } })).toHaveLength(1);
     expect(await hit("office", { retrieval: { scoreThreshold: 0.99 } })).toHaveLength(0);
     expect(await hit("zzzz-nothing-matches")).toEqual([]);
+  });
+
+  it("a rare word outweighs a common one repeated (idf weighting)", async () => {
+    const records = await hit("office closes");
+    expect(records[0]!.content).toContain("office closes");
+  });
+
+  it("metadata filters: built-in and custom string, number and time fields", async () => {
+    const filtered = async (conditions: unknown[], logicalOperator = "and") =>
+      (await hit("office", { retrieval: { metadataFilter: { logicalOperator, conditions } } })).map(
+        (r) => r.documentId,
+      );
+    expect(new Set(await filtered([{ name: "region", comparisonOperator: "is", value: "eu" }]))).toEqual(
+      new Set([docs.eu]),
+    );
+    expect(new Set(await filtered([{ name: "year", comparisonOperator: "<", value: 2024 }]))).toEqual(
+      new Set([docs.common]),
+    );
+    expect(
+      new Set(await filtered([{ name: "reviewed", comparisonOperator: "after", value: "2025-01-01" }])),
+    ).toEqual(new Set([docs.eu]));
+    expect(
+      new Set(await filtered([{ name: "document_name", comparisonOperator: "contains", value: "hand" }])),
+    ).toEqual(new Set([docs.en]));
+    expect(
+      new Set(
+        await filtered(
+          [
+            { name: "region", comparisonOperator: "is", value: "eu" },
+            { name: "document_name", comparisonOperator: "start with", value: "Hand" },
+          ],
+          "or",
+        ),
+      ),
+    ).toEqual(new Set([docs.eu, docs.en]));
+    expect(await filtered([{ name: "source", comparisonOperator: "is", value: "upload_file" }])).toEqual([]);
+    expect(
+      await filtered([{ name: "upload_date", comparisonOperator: "before", value: "2000-01-01" }]),
+    ).toEqual([]);
+    // A number operator on text, a bad date, a bad field name: 400, never 500.
+    for (const c of [
+      { name: "region", comparisonOperator: ">", value: "eu" },
+      { name: "upload_date", comparisonOperator: "after", value: "not a date" },
+      { name: "x'; drop table segments; --", comparisonOperator: "is", value: "a" },
+    ]) {
+      const res = await w.member.client.post(`${DATASETS}/${datasetId}/hit-testing`, {
+        query: "office",
+        retrieval: { metadataFilter: { conditions: [c] } },
+      });
+      expect(res.statusCode).toBe(400);
+    }
   });
 
   it("hostile query syntax is just words, never a 5xx", async () => {

@@ -8,3 +8,4 @@ export * from "./retrieval.ts";
 export * from "./hit-testing.ts";
 export * from "./vector-store.ts";
 export * from "./dataset-keys.ts";
+export { segmentForIndex, segmentQuery } from "./ingest-adapter.ts";

@@ -27,10 +27,14 @@ function lexeme(word: string): string {
   return `'${word.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
-/** OR of the query's words: ts_rank_cd then favours chunks holding more of them, closer together. */
+/** OR of the query's words, as tsquery text (null when the query has no words). */
 export function tsQueryText(query: string): string | null {
-  const words = [...new Set(segmentQuery(query))].slice(0, 64);
+  const words = queryWords(query);
   return words.length > 0 ? words.map(lexeme).join(" | ") : null;
+}
+
+function queryWords(query: string): string[] {
+  return [...new Set(segmentQuery(query))].slice(0, 32);
 }
 
 function searchableWhere(datasetId: string, filter: SQL | null): SQL {
@@ -45,7 +49,16 @@ function searchableWhere(datasetId: string, filter: SQL | null): SQL {
   )!;
 }
 
-/** Full text over the GIN index; ts_rank_cd normalised by log length and into [0, 1). */
+// Document frequencies are counted up to this cap: enough to tell rare words from common ones
+// without scanning every chunk that holds "the".
+const DF_CAP = 1000;
+
+/**
+ * BM25-like full text: each query word weighs its inverse document frequency (so a rare word
+ * outranks a common one), chunks are scored by the weights of the words they hold, normalised to
+ * [0, 1], with ts_rank_cd (cover density, length-normalised) breaking ties. Candidates come from
+ * the GIN index on the stored tsvector, through the rarest words when there are any.
+ */
 export async function fullTextSearch(
   db: Database,
   datasetId: string,
@@ -53,18 +66,52 @@ export async function fullTextSearch(
   limit: number,
   filter: SQL | null,
 ): Promise<Scored[]> {
-  const q = tsQueryText(query);
-  if (!q) return [];
-  const tsq = sql`to_tsquery('simple', ${q})`;
-  const vector = sql`to_tsvector('simple', ${segments.segmentedText})`;
-  const rows = await queryRows<{ id: string; score: number }>(
+  const words = queryWords(query);
+  if (words.length === 0) return [];
+  const vector = sql`${segments.searchVector}`;
+  const [total] = await queryRows<{ n: number }>(
     db,
-    sql`select ${segments.id} as id, ts_rank_cd(${vector}, ${tsq}, 33) as score
-        from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
-        where ${searchableWhere(datasetId, filter)} and ${vector} @@ ${tsq}
-        order by score desc, ${segments.id} limit ${limit}`,
+    sql`select coalesce(sum(${documents.progressTotal}), 0)::int as n from ${documents} where ${documents.datasetId} = ${datasetId}::uuid`,
   );
-  return rows.map((r) => ({ segmentId: r.id, score: Number(r.score) }));
+  let n = Math.max(1, total?.n ?? 1);
+  const weighted = [];
+  for (const word of words) {
+    const tsq = sql`to_tsquery('simple', ${lexeme(word)})`;
+    const [df] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from (select 1 from ${segments} where ${segments.datasetId} = ${datasetId}::uuid and ${vector} @@ ${tsq} limit ${DF_CAP}) x`,
+    );
+    const freq = df?.n ?? 0;
+    if (freq === 0) continue;
+    n = Math.max(n, freq);
+    weighted.push({ word, tsq, idf: Math.log(1 + (n - freq + 0.5) / (freq + 0.5)) });
+  }
+  if (weighted.length === 0) return [];
+  const maxScore = weighted.reduce((s, w) => s + w.idf, 0);
+  // The rare words (under 5% of chunks) pick the candidates; common ones then only re-rank.
+  const rare = weighted.filter((w) => w.idf >= Math.log(1 + 19));
+  const pick = rare.length > 0 ? rare : weighted;
+  const candidates = sql.join(
+    pick.map((w) => sql`${vector} @@ ${w.tsq}`),
+    sql` or `,
+  );
+  const score = sql.join(
+    weighted.map((w) => sql`(case when ${vector} @@ ${w.tsq} then ${w.idf}::float8 else 0 end)`),
+    sql` + `,
+  );
+  const all = sql`to_tsquery('simple', ${weighted.map((w) => lexeme(w.word)).join(" | ")})`;
+  const rows = await queryRows<{ id: string; score: number; density: number }>(
+    db,
+    sql`select ${segments.id} as id, (${score}) as score, ts_rank_cd(${vector}, ${all}, 33) as density
+        from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
+        where ${searchableWhere(datasetId, filter)} and (${candidates})
+        order by score desc, density desc, ${segments.id} limit ${limit}`,
+  );
+  // Density (< 1) separates equal word sets without ever lifting one past a better set.
+  return rows.map((r) => ({
+    segmentId: r.id,
+    score: Math.min(1, (Number(r.score) + 0.05 * Number(r.density)) / (maxScore * 1.05)),
+  }));
 }
 
 /** Nearest chunks by cosine similarity, then the same visibility and metadata filters as full text. */

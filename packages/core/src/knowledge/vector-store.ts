@@ -126,10 +126,10 @@ export async function nearestSegments(
 // ef_search ≥ candidates, else HNSW returns fewer rows than asked; iterative scans (pgvector ≥
 // 0.8) keep going when the dataset filter discards index hits.
 async function withSearchBreadth<T>(db: Db, candidates: number, fn: (tx: Db) => Promise<T>): Promise<T> {
-  const ef = Math.min(1000, Math.max(64, candidates * 2));
+  const ef = Math.min(1000, Math.max(200, candidates * 4));
   const apply = async (tx: Db) => {
     await tx.execute(sql.raw(`set local hnsw.ef_search = ${ef}`));
-    await tx.execute(sql.raw(`set local hnsw.iterative_scan = relaxed_order`)).catch(() => undefined);
+    await tx.execute(sql.raw(`set local hnsw.iterative_scan = relaxed_order`));
     return fn(tx);
   };
   if ("rollback" in db) return apply(db);

@@ -9,12 +9,16 @@ import {
   text,
   uniqueIndex,
   uuid,
+  customType,
   type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 import { at, createdAt, id, updatedAt } from "./columns.ts";
 import { accounts } from "./accounts.ts";
 import { workspaces } from "./workspaces.ts";
 import { modelProviders } from "./model-providers.ts";
+
+/** Postgres tsvector, written only by the database (a generated column). */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 export const DATASET_PERMISSIONS = ["only_me", "all_team_members", "partial_members"] as const;
 export const INDEXING_TECHNIQUES = ["economy", "high_quality"] as const;
@@ -153,6 +157,8 @@ export const segments = pgTable(
     parentId: uuid("parent_id").references((): AnyPgColumn => segments.id, { onDelete: "cascade" }),
     content: text("content").notNull(),
     segmentedText: text("segmented_text").notNull(),
+    /** to_tsvector('simple', segmented_text), stored so ranking never re-parses the text. */
+    searchVector: tsvector("search_vector").generatedAlwaysAs(sql`to_tsvector('simple', segmented_text)`),
     contentHash: text("content_hash").notNull(),
     tokens: integer("tokens").notNull().default(0),
     wordCount: integer("word_count").notNull().default(0),
@@ -166,7 +172,7 @@ export const segments = pgTable(
     uniqueIndex("segments_document_slot_uq").on(t.documentId, t.position, t.childPosition),
     index("segments_dataset_idx").on(t.datasetId),
     index("segments_parent_idx").on(t.parentId),
-    index("segments_fts_idx").using("gin", sql`to_tsvector('simple', ${t.segmentedText})`),
+    index("segments_fts_idx").using("gin", t.searchVector),
   ],
 );
 
