@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppDatasetsConfig } from "./knowledge.ts";
 
 export const APP_MODES = ["chat", "completion", "agent-chat"] as const;
 export type AppMode = (typeof APP_MODES)[number];
@@ -110,6 +111,8 @@ export const AppConfig = z
       })
       .strict()
       .default({ enabled: false, numberLimits: 3 }),
+    /** Knowledge bases the app retrieves from, and how (see core/knowledge/hit-testing.ts). */
+    datasets: AppDatasetsConfig.default(AppDatasetsConfig.parse({})),
   })
   .strict();
 export type AppConfig = z.infer<typeof AppConfig>;

@@ -11,6 +11,10 @@ export const ERROR_STATUS = {
   no_file_uploaded: 400,
   too_many_files: 400,
   invalid_json: 400,
+  /** high_quality knowledge needs pgvector, which this database lacks. */
+  vector_store_unavailable: 400,
+  /** A knowledge base's embedding model is missing (high_quality needs one). */
+  dataset_not_initialized: 400,
   validation_failed: 400,
   unauthorized: 401,
   invalid_credentials: 401,
@@ -20,6 +24,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  dataset_name_duplicate: 409,
   payload_too_large: 413,
   file_too_large: 413,
   unsupported_media_type: 415,

@@ -8,3 +8,5 @@ export * from "./app-logs.ts";
 export * from "./audit-sinks.ts";
 export * from "./chat.ts";
 export * from "./knowledge-process.ts";
+export * from "./knowledge.ts";
+export * from "./knowledge-service-api.ts";

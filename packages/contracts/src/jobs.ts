@@ -8,6 +8,8 @@ export const JobPayloads = {
   "system.echo": z.object({ message: z.string().max(1000) }).strict(),
   /** Deletes conversations and messages older than their app's retention period. */
   "apps.retention_purge": z.object({}).strict(),
+  /** Parses, splits and indexes one knowledge document; safe to run again (resumes, never duplicates). */
+  "knowledge.index_document": z.object({ workspaceId: z.uuid(), documentId: z.uuid() }).strict(),
 } as const;
 
 export type JobName = keyof typeof JobPayloads;

@@ -47,6 +47,7 @@ export * from "./secrets/aws-secrets-manager.ts";
 export * from "./models/index.ts";
 export * from "./apps/index.ts";
 export * from "./files/index.ts";
+export * from "./knowledge/index.ts";
 export * from "./limits/index.ts";
 export * from "./chat/index.ts";
 export * from "./webapp/index.ts";

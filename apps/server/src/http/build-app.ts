@@ -46,6 +46,9 @@ import { appKeyAuthenticate } from "./plugins/app-key-auth.ts";
 import { visitorAuthenticate } from "./plugins/visitor-auth.ts";
 import { webAppRoutes } from "./routes/webapp.ts";
 import { openRedisTaskRegistry } from "../chat/redis-tasks.ts";
+import { datasetKeyAuthenticate } from "./plugins/dataset-key-auth.ts";
+import { datasetRoutes } from "./routes/console/datasets.ts";
+import { knowledgeApiRoutes } from "./routes/v1/datasets.ts";
 import { registerServiceLimits } from "./plugins/service-limits.ts";
 import { fileRoutes } from "./routes/v1/files.ts";
 import { appInfoRoutes } from "./routes/v1/app-info.ts";
@@ -144,6 +147,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,
     authenticateVisitor: visitorAuthenticate(visitKey),
+    authenticateDatasetKey: datasetKeyAuthenticate,
   });
   registerServiceLimits(app);
 
@@ -162,6 +166,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(auditSinkRoutes());
   await app.register(modelProviderRoutes());
   await app.register(appRoutes(routeDeps));
+  await app.register(datasetRoutes());
+  await app.register(knowledgeApiRoutes());
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
   await app.register(webAppRoutes({ ...routeDeps, visitKey }));

@@ -1,4 +1,11 @@
-import { purgeExpiredConversations, systemCtx, type Log, type Queue, type Services } from "@enclave/core";
+import {
+  indexDocument,
+  purgeExpiredConversations,
+  systemCtx,
+  type Log,
+  type Queue,
+  type Services,
+} from "@enclave/core";
 import type { Database } from "@enclave/db";
 
 export interface ProcessorDeps {
@@ -16,5 +23,10 @@ export function registerProcessors(queue: Queue, log: Log, deps: ProcessorDeps):
     const ctx = systemCtx({ db: deps.db, log, services: deps.services ?? {} }, "retention-purge", job.id);
     const purged = await purgeExpiredConversations(ctx, new Date());
     if (purged.apps > 0) log.info({ jobId: job.id, ...purged }, "expired conversations purged");
+  });
+
+  queue.process("knowledge.index_document", async (payload, job) => {
+    const ctx = systemCtx({ db: deps.db, log, services: deps.services ?? {} }, "knowledge-indexing", job.id);
+    await indexDocument(ctx, payload);
   });
 }

@@ -128,6 +128,7 @@ describe("workspace isolation", () => {
   // Domains with their own cross-workspace table and its own "covers every route" check.
   const OWN_ISOLATION_TABLES = [
     "/console/api/apps/", // apps/apps.test.ts
+    "/console/api/datasets/", // knowledge/isolation.test.ts
     "/console/api/workspaces/current/model-providers/", // models/*.test.ts
     "/console/api/workspaces/current/outbound-allowlist/", // models/*.test.ts
     "/v1/", // service-api/isolation.test.ts (app keys, end users)

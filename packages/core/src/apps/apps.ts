@@ -19,6 +19,7 @@ import {
 import { mayChangeLogPolicy } from "./log-access.ts";
 import { invalidateServingApp } from "./serving.ts";
 import { forgetAppKeys } from "./api-keys.ts";
+import { assertCanAttachDatasets } from "../knowledge/hit-testing.ts";
 
 /** Creates an app with a draft configuration; the creator is remembered (log visibility uses it). */
 export async function createApp(ctx: Ctx, raw: CreateAppInput): Promise<AppView> {
@@ -26,6 +27,7 @@ export async function createApp(ctx: Ctx, raw: CreateAppInput): Promise<AppView>
   const input = CreateAppInput.parse(raw);
   const config = input.config ?? AppConfig.parse({});
   return withTransaction(ctx, async (tx, txCtx) => {
+    await assertCanAttachDatasets(txCtx, config.datasets.datasetIds);
     const [row] = await tx
       .insert(apps)
       .values({
@@ -113,6 +115,14 @@ export async function updateApp(ctx: Ctx, appId: string, raw: UpdateAppInput): P
       }
     }
     const configChanges = input.config ? changedConfigKeys(row, input.config) : [];
+    if (input.config) {
+      // Only newly attached datasets are checked: keeping one a colleague attached is fine.
+      const before = new Set(parseStoredConfig(row.draftConfig).datasets.datasetIds);
+      await assertCanAttachDatasets(
+        txCtx,
+        input.config.datasets.datasetIds.filter((id) => !before.has(id)),
+      );
+    }
     if (configChanges.length > 0) set.draftConfig = input.config!;
     if (Object.keys(set).length === 0) return toAppView(row, await loadPublishedRef(tx, row));
 

@@ -15,6 +15,8 @@ export type Actor =
   | { type: "user"; accountId: string; sessionId: string | null; role: Role | null }
   | { type: "apiKey"; keyId: string; appId: string }
   | { type: "endUser"; endUserId: string; appId: string }
+  /** A knowledge service API key (`dataset-…`): the workspace's datasets, nothing else. */
+  | { type: "datasetKey"; keyId: string }
   | { type: "system"; name: string }
   | { type: "anonymous" };
 
@@ -68,6 +70,8 @@ export function actorId(actor: Actor): string | null {
       return actor.keyId;
     case "endUser":
       return actor.endUserId;
+    case "datasetKey":
+      return actor.keyId;
     case "system":
       return actor.name;
     case "anonymous":

@@ -59,6 +59,16 @@ describe("requirePermission", () => {
     expect(outcome(ctxFor({ type: "apiKey", keyId: "k", appId: "a" }, null), "app.invoke")).toBe("forbidden");
   });
 
+  it("lets a dataset key read and manage knowledge bases and nothing else", () => {
+    const key = ctxFor({ type: "datasetKey", keyId: "k" });
+    for (const permission of PERMISSIONS) {
+      const expected =
+        permission === "dataset.read" || permission === "dataset.manage" ? "allowed" : "forbidden";
+      expect(outcome(key, permission)).toBe(expected);
+    }
+    expect(outcome(ctxFor({ type: "datasetKey", keyId: "k" }, null), "dataset.read")).toBe("forbidden");
+  });
+
   it("denies anyone not acting as a workspace member", () => {
     expect(outcome(ctxFor({ type: "anonymous" }), "app.read")).toBe("unauthorized");
     expect(outcome(ctxFor({ type: "apiKey", keyId: "k", appId: "a" }), "app.read")).toBe("forbidden");

@@ -15,6 +15,11 @@ export function requirePermission(ctx: Ctx, permission: Permission): void {
     if (permission === "app.invoke" && ctx.workspace) return;
     throw new AppError("forbidden", "you do not have permission to do this");
   }
+  // A dataset key reads and manages the workspace's knowledge bases and nothing else.
+  if (actor.type === "datasetKey") {
+    if ((permission === "dataset.read" || permission === "dataset.manage") && ctx.workspace) return;
+    throw new AppError("forbidden", "you do not have permission to do this");
+  }
   if (actor.type !== "user" || !ctx.workspace || !actor.role) {
     throw new AppError("forbidden", "you do not have permission to do this");
   }

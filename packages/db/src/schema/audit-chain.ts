@@ -50,7 +50,9 @@ export const auditInbox = pgTable(
   {
     id: uuid("id").primaryKey(),
     workspaceId: uuid("workspace_id"),
-    actorType: text("actor_type", { enum: ["user", "apiKey", "endUser", "system", "anonymous"] }).notNull(),
+    actorType: text("actor_type", {
+      enum: ["user", "apiKey", "endUser", "datasetKey", "system", "anonymous"],
+    }).notNull(),
     actorId: text("actor_id"),
     ip: text("ip"),
     userAgent: text("user_agent"),

@@ -14,7 +14,9 @@ export const auditEvents = pgTable(
     id: id(),
     seq: bigint("seq", { mode: "number" }).notNull(),
     workspaceId: uuid("workspace_id"),
-    actorType: text("actor_type", { enum: ["user", "apiKey", "endUser", "system", "anonymous"] }).notNull(),
+    actorType: text("actor_type", {
+      enum: ["user", "apiKey", "endUser", "datasetKey", "system", "anonymous"],
+    }).notNull(),
     actorId: text("actor_id"),
     ip: text("ip"),
     userAgent: text("user_agent"),

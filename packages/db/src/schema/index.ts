@@ -15,3 +15,4 @@ export * from "./model-providers.ts";
 export * from "./apps.ts";
 export * from "./conversations.ts";
 export * from "./audit-sinks.ts";
+export * from "./knowledge.ts";

@@ -38,6 +38,7 @@ export function registerRequestContext(
     authenticate: Authenticate;
     authenticateAppKey: Authenticate;
     authenticateVisitor: Authenticate;
+    authenticateDatasetKey: Authenticate;
   },
 ): void {
   app.decorateRequest("ctx", null as unknown as Ctx);
@@ -59,12 +60,15 @@ export function registerRequestContext(
     if (request.is404) return;
     const config = request.routeOptions.config;
     if (config.public === true) return;
-    const auth =
+    const authenticate =
       config.auth === "appKey"
-        ? await deps.authenticateAppKey(request, reply)
+        ? deps.authenticateAppKey
         : config.auth === "visitor"
-          ? await deps.authenticateVisitor(request, reply)
-          : await deps.authenticate(request, reply);
+          ? deps.authenticateVisitor
+          : config.auth === "datasetKey"
+            ? deps.authenticateDatasetKey
+            : deps.authenticate;
+    const auth = await authenticate(request, reply);
     if (!auth) throw new AppError("unauthorized", "authentication required");
     request.ctx = { ...request.ctx, actor: auth.actor, workspace: auth.workspace };
     if (auth.mfaEnrolmentRequired && config.allowDuringMfaEnrolment !== true) {

@@ -1,0 +1,11 @@
+export * from "./dataset-access.ts";
+export * from "./datasets.ts";
+export * from "./documents.ts";
+export * from "./document-rows.ts";
+export * from "./segments.ts";
+export * from "./indexing.ts";
+export * from "./retrieval.ts";
+export * from "./hit-testing.ts";
+export * from "./vector-store.ts";
+export * from "./dataset-keys.ts";
+export { segmentForIndex, segmentQuery } from "./ingest-adapter.ts";

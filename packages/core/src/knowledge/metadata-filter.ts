@@ -1,0 +1,75 @@
+import { and, or, sql, type SQL } from "drizzle-orm";
+import type { MetadataCondition, MetadataFilter } from "@enclave/contracts";
+import { documents } from "@enclave/db";
+import { AppError } from "../errors/app-error.ts";
+
+const STRING_OPS = new Set(["contains", "not contains", "start with", "end with", "is", "is not"]);
+const NUMBER_OPS: Record<string, string> = { "=": "=", "≠": "<>", ">": ">", "<": "<", "≥": ">=", "≤": "<=" };
+
+function bad(message: string): AppError {
+  return new AppError("validation_failed", message);
+}
+
+function likeEscape(v: string): string {
+  return v.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function stringOp(column: SQL, op: string, value: unknown): SQL {
+  if (typeof value !== "string") throw bad(`"${op}" needs a text value`);
+  const v = likeEscape(value);
+  switch (op) {
+    case "contains":
+      return sql`${column} ilike ${`%${v}%`}`;
+    case "not contains":
+      return sql`coalesce(${column}, '') not ilike ${`%${v}%`}`;
+    case "start with":
+      return sql`${column} ilike ${`${v}%`}`;
+    case "end with":
+      return sql`${column} ilike ${`%${v}`}`;
+    case "is":
+      return sql`${column} = ${value}`;
+    default:
+      return sql`${column} is distinct from ${value}`;
+  }
+}
+
+function isoTime(value: unknown): string {
+  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw bad("a time filter needs an ISO date or a Unix timestamp");
+  return new Date(ms).toISOString();
+}
+
+/** SQL for one condition over the `documents` row; unknown operator/value pairs are a 400. */
+function condition(c: MetadataCondition): SQL {
+  const op = c.comparisonOperator;
+  const builtin: Record<string, SQL> = {
+    document_name: sql`${documents.name}`,
+    uploader: sql`${documents.createdBy}::text`,
+    source: sql`${documents.dataSourceType}`,
+  };
+  if (c.name === "upload_date") {
+    if (op === "before") return sql`${documents.createdAt} < ${isoTime(c.value)}::timestamptz`;
+    if (op === "after") return sql`${documents.createdAt} > ${isoTime(c.value)}::timestamptz`;
+    throw bad("upload_date takes before or after");
+  }
+  const text = builtin[c.name] ?? sql`(${documents.metadata} ->> ${c.name})`;
+  if (op === "empty") return sql`coalesce(${text}, '') = ''`;
+  if (op === "not empty") return sql`coalesce(${text}, '') <> ''`;
+  if (STRING_OPS.has(op)) return stringOp(text, op, c.value);
+  if (builtin[c.name]) throw bad(`${c.name} is text: use a text operator`);
+  if (op === "before" || op === "after") {
+    // Custom times are stored as ISO strings in UTC, which compare correctly as text.
+    return sql`${text} ${sql.raw(op === "before" ? "<" : ">")} ${isoTime(c.value)}`;
+  }
+  const numeric = NUMBER_OPS[op];
+  if (!numeric || typeof c.value !== "number") throw bad(`"${op}" needs a number`);
+  // Only values stored as JSON numbers are compared: a cast of arbitrary text could fail the query.
+  const num = sql`(case when jsonb_typeof(${documents.metadata} -> ${c.name}) = 'number' then (${documents.metadata} ->> ${c.name})::numeric end)`;
+  return sql`${num} ${sql.raw(numeric)} ${c.value}`;
+}
+
+export function metadataFilterSql(filter: MetadataFilter | null | undefined): SQL | null {
+  if (!filter || filter.conditions.length === 0) return null;
+  const parts = filter.conditions.map(condition);
+  return (filter.logicalOperator === "or" ? or(...parts) : and(...parts)) ?? null;
+}

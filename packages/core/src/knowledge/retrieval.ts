@@ -1,0 +1,254 @@
+import { and, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { RetrievalSettings, type RetrievedChunk } from "@enclave/contracts";
+import { documents, queryRows, segments, type Database } from "@enclave/db";
+import type { Ctx } from "../context/ctx.ts";
+import type { DatasetRow } from "./dataset-access.ts";
+import { segmentQuery } from "./ingest-adapter.ts";
+import { embedQuery } from "./indexing.ts";
+import { metadataFilterSql } from "./metadata-filter.ts";
+import { hasVectorStore, nearestSegments } from "./vector-store.ts";
+
+type Scored = { segmentId: string; score: number };
+export type ResolvedMethod = "semantic_search" | "full_text_search" | "hybrid_search";
+
+const RRF_K = 60;
+
+/** The method actually run: economy datasets (no vectors) always search full text. */
+export function resolveMethod(dataset: DatasetRow, settings: RetrievalSettings): ResolvedMethod {
+  if (dataset.indexingTechnique !== "high_quality") return "full_text_search";
+  const stored = RetrievalSettings.safeParse(dataset.retrievalModel ?? {});
+  const method =
+    settings.searchMethod ?? (stored.success ? stored.data.searchMethod : undefined) ?? "hybrid_search";
+  return method === "keyword_search" ? "full_text_search" : method;
+}
+
+/** Escapes one word as a tsquery lexeme ('…' with quotes and backslashes doubled). */
+function lexeme(word: string): string {
+  return `'${word.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+
+/** OR of the query's words, as tsquery text (null when the query has no words). */
+export function tsQueryText(query: string): string | null {
+  const words = queryWords(query);
+  return words.length > 0 ? words.map(lexeme).join(" | ") : null;
+}
+
+function queryWords(query: string): string[] {
+  return [...new Set(segmentQuery(query))].slice(0, 32);
+}
+
+function searchableWhere(datasetId: string, filter: SQL | null): SQL {
+  return and(
+    eq(segments.datasetId, datasetId),
+    ne(segments.role, "parent"),
+    eq(segments.enabled, true),
+    eq(documents.enabled, true),
+    eq(documents.archived, false),
+    eq(documents.status, "completed"),
+    ...(filter ? [filter] : []),
+  )!;
+}
+
+// Document frequencies are counted up to this cap: enough to tell rare words from common ones
+// without scanning every chunk that holds "the".
+const DF_CAP = 1000;
+
+/**
+ * BM25-like full text: each query word weighs its inverse document frequency (so a rare word
+ * outranks a common one), chunks are scored by the weights of the words they hold, normalised to
+ * [0, 1], with ts_rank_cd (cover density, length-normalised) breaking ties. Candidates come from
+ * the GIN index on the stored tsvector, through the rarest words when there are any.
+ */
+export async function fullTextSearch(
+  db: Database,
+  datasetId: string,
+  query: string,
+  limit: number,
+  filter: SQL | null,
+): Promise<Scored[]> {
+  const words = queryWords(query);
+  if (words.length === 0) return [];
+  const vector = sql`${segments.searchVector}`;
+  const [total] = await queryRows<{ n: number }>(
+    db,
+    sql`select coalesce(sum(${documents.progressTotal}), 0)::int as n from ${documents} where ${documents.datasetId} = ${datasetId}::uuid`,
+  );
+  let n = Math.max(1, total?.n ?? 1);
+  const weighted = [];
+  for (const word of words) {
+    const tsq = sql`to_tsquery('simple', ${lexeme(word)})`;
+    const [df] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from (select 1 from ${segments} where ${segments.datasetId} = ${datasetId}::uuid and ${vector} @@ ${tsq} limit ${DF_CAP}) x`,
+    );
+    const freq = df?.n ?? 0;
+    if (freq === 0) continue;
+    n = Math.max(n, freq);
+    weighted.push({ word, tsq, idf: Math.log(1 + (n - freq + 0.5) / (freq + 0.5)) });
+  }
+  if (weighted.length === 0) return [];
+  const maxScore = weighted.reduce((s, w) => s + w.idf, 0);
+  // The rare words (under 5% of chunks) pick the candidates; common ones then only re-rank.
+  const rare = weighted.filter((w) => w.idf >= Math.log(1 + 19));
+  const pick = rare.length > 0 ? rare : weighted;
+  const candidates = sql.join(
+    pick.map((w) => sql`${vector} @@ ${w.tsq}`),
+    sql` or `,
+  );
+  const score = sql.join(
+    weighted.map((w) => sql`(case when ${vector} @@ ${w.tsq} then ${w.idf}::float8 else 0 end)`),
+    sql` + `,
+  );
+  const all = sql`to_tsquery('simple', ${weighted.map((w) => lexeme(w.word)).join(" | ")})`;
+  const rows = await queryRows<{ id: string; score: number; density: number }>(
+    db,
+    sql`select ${segments.id} as id, (${score}) as score, ts_rank_cd(${vector}, ${all}, 33) as density
+        from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
+        where ${searchableWhere(datasetId, filter)} and (${candidates})
+        order by score desc, density desc, ${segments.id} limit ${limit}`,
+  );
+  // Density (< 1) separates equal word sets without ever lifting one past a better set.
+  return rows.map((r) => ({
+    segmentId: r.id,
+    score: Math.min(1, (Number(r.score) + 0.05 * Number(r.density)) / (maxScore * 1.05)),
+  }));
+}
+
+/** Nearest chunks by cosine similarity, then the same visibility and metadata filters as full text. */
+export async function semanticSearch(
+  db: Database,
+  datasetId: string,
+  vector: number[],
+  limit: number,
+  filter: SQL | null,
+  opts: { exact?: boolean } = {},
+): Promise<Scored[]> {
+  if (!(await hasVectorStore(db))) return [];
+  const near = await nearestSegments(db, datasetId, vector, Math.max(limit * 4, 40), opts);
+  if (near.length === 0) return [];
+  const ok = await db
+    .select({ id: segments.id })
+    .from(segments)
+    .innerJoin(documents, eq(documents.id, segments.documentId))
+    .where(
+      and(
+        searchableWhere(datasetId, filter),
+        inArray(
+          segments.id,
+          near.map((n) => n.segmentId),
+        ),
+      ),
+    );
+  const allowed = new Set(ok.map((o) => o.id));
+  // Cosine ≤ 0 means unrelated or opposite: not a semantic match, whatever its rank.
+  return near.filter((n) => n.score > 0 && allowed.has(n.segmentId)).slice(0, limit);
+}
+
+/** Weighted sum of both scores (a missing one counts 0), or reciprocal rank fusion scaled to [0, 1]. */
+export function fuse(semantic: Scored[], fullText: Scored[], settings: RetrievalSettings): Scored[] {
+  const out = new Map<string, number>();
+  if (settings.hybridMethod === "rrf") {
+    const add = (list: Scored[]) =>
+      list.forEach((s, i) => out.set(s.segmentId, (out.get(s.segmentId) ?? 0) + 1 / (RRF_K + i + 1)));
+    add(semantic);
+    add(fullText);
+    const best = 2 / (RRF_K + 1);
+    for (const [k, v] of out) out.set(k, v / best);
+  } else {
+    // Cosine similarity is already in [0, 1]; text ranks are relative, so the best one counts 1.
+    const w = settings.vectorWeight;
+    const best = Math.max(0, ...fullText.map((s) => s.score));
+    for (const s of semantic) out.set(s.segmentId, w * s.score);
+    for (const s of fullText) {
+      const normalised = best > 0 ? s.score / best : 0;
+      out.set(s.segmentId, (out.get(s.segmentId) ?? 0) + (1 - w) * normalised);
+    }
+  }
+  return [...out.entries()]
+    .map(([segmentId, score]) => ({ segmentId, score }))
+    .sort((a, b) => b.score - a.score || a.segmentId.localeCompare(b.segmentId));
+}
+
+/**
+ * Runs one query against one dataset (the caller has checked the actor may read it) and returns
+ * the best chunks, with parents as context in parent-child mode.
+ */
+export async function searchDataset(
+  ctx: Ctx,
+  dataset: DatasetRow,
+  query: string,
+  raw: RetrievalSettings,
+): Promise<RetrievedChunk[]> {
+  const settings = RetrievalSettings.parse(raw);
+  const method = resolveMethod(dataset, settings);
+  const filter = metadataFilterSql(settings.metadataFilter);
+  const depth = Math.max(settings.topK * 4, 20);
+  let scored: Scored[];
+  if (method === "full_text_search") {
+    scored = await fullTextSearch(ctx.db, dataset.id, query, depth, filter);
+  } else {
+    const vector = await embedQuery(ctx, dataset, query);
+    const semantic = vector ? await semanticSearch(ctx.db, dataset.id, vector, depth, filter) : [];
+    scored =
+      method === "semantic_search"
+        ? semantic
+        : fuse(semantic, await fullTextSearch(ctx.db, dataset.id, query, depth, filter), settings);
+  }
+  const threshold = settings.scoreThreshold;
+  const kept = scored.filter((s) => threshold === null || s.score >= threshold).slice(0, settings.topK);
+  return hydrate(ctx.db, dataset, kept);
+}
+
+async function hydrate(db: Database, dataset: DatasetRow, scored: Scored[]): Promise<RetrievedChunk[]> {
+  if (scored.length === 0) return [];
+  const rows = await queryRows<{
+    id: string;
+    document_id: string;
+    document_name: string;
+    position: number;
+    content: string;
+    tokens: number;
+    parent_content: string | null;
+  }>(
+    db,
+    sql`select s.id, s.document_id, d.name as document_name, s.position, s.content, s.tokens, p.content as parent_content
+        from segments s join documents d on d.id = s.document_id left join segments p on p.id = s.parent_id
+        where s.dataset_id = ${dataset.id}::uuid and s.id in (${sql.join(
+          scored.map((s) => sql`${s.segmentId}::uuid`),
+          sql`, `,
+        )})`,
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return scored.flatMap((s) => {
+    const r = byId.get(s.segmentId);
+    if (!r) return [];
+    return [
+      {
+        segmentId: r.id,
+        datasetId: dataset.id,
+        datasetName: dataset.name,
+        documentId: r.document_id,
+        documentName: r.document_name,
+        position: r.position,
+        content: r.content,
+        context: r.parent_content ?? r.content,
+        score: Math.round(s.score * 1e6) / 1e6,
+        tokens: r.tokens,
+      },
+    ];
+  });
+}
+
+/** Counts a hit on each returned chunk (the console shows how often a chunk is used). */
+export async function recordHits(db: Database, chunks: RetrievedChunk[]): Promise<void> {
+  if (chunks.length === 0) return;
+  await db
+    .update(segments)
+    .set({ hitCount: sql`${segments.hitCount} + 1` })
+    .where(
+      inArray(
+        segments.id,
+        chunks.map((c) => c.segmentId),
+      ),
+    );
+}

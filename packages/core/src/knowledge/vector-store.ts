@@ -1,0 +1,137 @@
+import { sql } from "drizzle-orm";
+import { queryRows, type Database, type Transaction } from "@enclave/db";
+import { AppError } from "../errors/app-error.ts";
+
+type Db = Database | Transaction;
+
+// Dimensions with an HNSW index (see migration 0009_knowledge.sql); others are searched exactly.
+const INDEXED_DIMS = new Set([256, 384, 512, 768, 1024, 1536]);
+const MAX_DIMS = 16_000;
+
+const support = new WeakMap<object, Promise<boolean>>();
+
+/** Whether this database has pgvector and the embeddings table (cached per database handle). */
+export function hasVectorStore(db: Database): Promise<boolean> {
+  let known = support.get(db);
+  if (!known) {
+    known = queryRows<{ ok: boolean }>(
+      db,
+      sql`select (to_regclass('public.segment_embeddings') is not null) as ok`,
+    ).then((rows) => rows[0]?.ok === true);
+    support.set(db, known);
+  }
+  return known;
+}
+
+export async function requireVectorStore(db: Database): Promise<void> {
+  if (!(await hasVectorStore(db))) {
+    throw new AppError(
+      "vector_store_unavailable",
+      "high_quality indexing needs pgvector, which this database does not have; use economy or the pgvector PostgreSQL image",
+    );
+  }
+}
+
+function vectorLiteral(v: number[]): string {
+  if (v.length === 0 || v.length > MAX_DIMS || !v.every(Number.isFinite)) {
+    throw new AppError("upstream_error", "the embedding model returned an unusable vector");
+  }
+  return `[${v.join(",")}]`;
+}
+
+export interface EmbeddingRow {
+  segmentId: string;
+  workspaceId: string;
+  datasetId: string;
+  model: string;
+  vector: number[];
+}
+
+/** Stores embeddings; a segment already embedded keeps its row (re-runs are idempotent). */
+export async function insertEmbeddings(db: Db, rows: EmbeddingRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const values = sql.join(
+    rows.map(
+      (r) =>
+        sql`(${r.segmentId}::uuid, ${r.workspaceId}::uuid, ${r.datasetId}::uuid, ${r.model}, ${r.vector.length}, ${vectorLiteral(r.vector)}::vector)`,
+    ),
+    sql`, `,
+  );
+  await db.execute(
+    sql`insert into segment_embeddings (segment_id, workspace_id, dataset_id, model, dims, embedding) values ${values} on conflict (segment_id) do nothing`,
+  );
+}
+
+export async function deleteSegmentEmbedding(db: Db, segmentId: string): Promise<void> {
+  await db.execute(sql`delete from segment_embeddings where segment_id = ${segmentId}::uuid`);
+}
+
+export async function deleteDatasetEmbeddings(db: Db, datasetId: string): Promise<void> {
+  await db.execute(sql`delete from segment_embeddings where dataset_id = ${datasetId}::uuid`);
+}
+
+/** Segments of the document that still need an embedding, in order. */
+export async function segmentsWithoutEmbedding(
+  db: Db,
+  documentId: string,
+  limit: number,
+): Promise<{ id: string; content: string }[]> {
+  return queryRows<{ id: string; content: string }>(
+    db,
+    sql`select s.id, s.content from segments s
+        where s.document_id = ${documentId}::uuid and s.role <> 'parent'
+          and not exists (select 1 from segment_embeddings e where e.segment_id = s.id)
+        order by s.position, s.child_position limit ${limit}`,
+  );
+}
+
+export async function countEmbedded(db: Db, documentId: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from segment_embeddings e join segments s on s.id = e.segment_id
+        where s.document_id = ${documentId}::uuid`,
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Nearest segments of one dataset by cosine similarity (1 - distance). Uses the HNSW index of the
+ * vector's dimension when there is one; `candidates` over-fetches so later filters keep top_k.
+ */
+export async function nearestSegments(
+  db: Db,
+  datasetId: string,
+  vector: number[],
+  candidates: number,
+  opts: { exact?: boolean } = {},
+): Promise<{ segmentId: string; score: number }[]> {
+  const dims = vector.length;
+  const literal = vectorLiteral(vector);
+  const castable = INDEXED_DIMS.has(dims) && !opts.exact;
+  // The cast must match the index expression for the planner to use it.
+  const distance = castable
+    ? sql.raw(`embedding::vector(${dims}) <=> '${literal}'::vector(${dims})`)
+    : sql`embedding <=> ${literal}::vector`;
+  const run = async (tx: Db) =>
+    queryRows<{ segment_id: string; distance: number }>(
+      tx,
+      sql`select segment_id, ${distance} as distance from segment_embeddings
+          where dataset_id = ${datasetId}::uuid and dims = ${dims}
+          order by ${distance} limit ${candidates}`,
+    );
+  const rows = castable ? await withSearchBreadth(db, candidates, run) : await run(db);
+  return rows.map((r) => ({ segmentId: r.segment_id, score: Math.max(0, 1 - Number(r.distance)) }));
+}
+
+// ef_search ≥ candidates, else HNSW returns fewer rows than asked; iterative scans (pgvector ≥
+// 0.8) keep going when the dataset filter discards index hits.
+async function withSearchBreadth<T>(db: Db, candidates: number, fn: (tx: Db) => Promise<T>): Promise<T> {
+  const ef = Math.min(1000, Math.max(200, candidates * 4));
+  const apply = async (tx: Db) => {
+    await tx.execute(sql.raw(`set local hnsw.ef_search = ${ef}`));
+    await tx.execute(sql.raw(`set local hnsw.iterative_scan = relaxed_order`));
+    return fn(tx);
+  };
+  if ("rollback" in db) return apply(db);
+  return (db as Database).transaction(apply);
+}
