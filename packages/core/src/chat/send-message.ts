@@ -22,6 +22,7 @@ import { generate, type AgentThought, type GenerationResult } from "./generate.t
 import { renderTemplate, validateInputs } from "./inputs.ts";
 import { filesToParts } from "./message-files.ts";
 import { persistMessage } from "./persist.ts";
+import { knowledgeContext } from "./knowledge-context.ts";
 import { acquireGenerationSlot } from "../limits/enforce.ts";
 import { defaultTaskRegistry } from "./tasks.ts";
 import { builtinTools } from "./tools.ts";
@@ -119,12 +120,14 @@ async function chatTurn(
   const model = await chatModel(ctx, app);
   const parts = await filesToParts(ctx, app, endUserId, input.files ?? []);
   const history = existing ? await loadHistory(ctx, app, existing.id) : [];
+  const knowledge = await knowledgeContext(ctx, app.config, input.query);
   const conversationId = existing?.id ?? uuidv7();
   const name = input.auto_generate_name === false ? "New conversation" : titleOf(input.query);
   return run(ctx, app, opts, {
     model,
     endUserId,
-    system: renderTemplate(app.config.prePrompt, values),
+    system: joinPrompt(renderTemplate(app.config.prePrompt, values), knowledge.prompt),
+    resources: knowledge.resources,
     messages: [...historyMessages(history), userMessage(input.query, parts.content)],
     conversation: { id: conversationId, isNew: !existing, name, inputs: values },
     inputs: values,
@@ -149,10 +152,12 @@ export async function sendCompletionMessage(ctx: Ctx, raw: unknown, opts: SendOp
   if (input.query && !/\{\{\s*query\s*\}\}/.test(template))
     prompt = prompt ? `${prompt}\n\n${input.query}` : input.query;
   if (!prompt.trim()) throw new AppError("validation_failed", "the prompt is empty: give a query or inputs");
+  const knowledge = await knowledgeContext(ctx, app.config, input.query || prompt);
   return run(ctx, app, opts, {
     model,
     endUserId,
-    system: "",
+    system: knowledge.prompt,
+    resources: knowledge.resources,
     messages: [userMessage(prompt, parts.content)],
     conversation: null,
     inputs: values,
@@ -174,10 +179,12 @@ export async function sendStatelessChat(
   const endUserId = (await ensureEndUser(ctx, app.id, input.user, opts.source)).id;
   const values = validateInputs(app.config.userInputForm, {});
   const model = await chatModel(ctx, app);
+  const knowledge = await knowledgeContext(ctx, app.config, input.query);
   return run(ctx, app, opts, {
     model,
     endUserId,
-    system: [renderTemplate(app.config.prePrompt, values), input.system ?? ""].filter(Boolean).join("\n\n"),
+    system: joinPrompt(renderTemplate(app.config.prePrompt, values), input.system ?? "", knowledge.prompt),
+    resources: knowledge.resources,
     messages: input.messages,
     conversation: null,
     inputs: values,
@@ -190,6 +197,8 @@ interface Prepared {
   model: ResolvedChatModel;
   endUserId: string;
   system: string;
+  /** Citations of the knowledge the prompt was given. */
+  resources: RetrieverResource[];
   messages: ModelMessage[];
   conversation: { id: string; isNew: boolean; name: string; inputs: Record<string, unknown> } | null;
   inputs: Record<string, unknown>;
@@ -234,7 +243,7 @@ async function run(ctx: Ctx, app: ServingApp, opts: SendOptions, p: Prepared): P
     await release();
   }
   const usage = usageOf(p.model, result);
-  const retrieverResources: RetrieverResource[] = [];
+  const retrieverResources = p.resources;
   await persistMessage(ctx.db, {
     id: ids.messageId,
     workspaceId: app.workspaceId,
@@ -340,6 +349,11 @@ function userMessage(text: string, extra: Exclude<UserContent, string>): ModelMe
   return extra.length === 0
     ? { role: "user", content: text }
     : { role: "user", content: [{ type: "text", text }, ...extra] };
+}
+
+/** The app's prompt, the caller's system text and the knowledge frame, blank parts left out. */
+function joinPrompt(...parts: string[]): string {
+  return parts.filter((p) => p.trim() !== "").join("\n\n");
 }
 
 /** A conversation's first name: the start of its first question, on one line. */
