@@ -131,7 +131,7 @@ describe("workspace isolation", () => {
     "/console/api/datasets/", // knowledge/isolation.test.ts
     "/console/api/workspaces/current/model-providers/", // models/*.test.ts
     "/console/api/workspaces/current/outbound-allowlist/", // models/*.test.ts
-    "/v1/", // service-api/isolation.test.ts (app keys, end users)
+    "/v1/", // chat/service-api.test.ts (app keys, end users), knowledge/service-api.test.ts (dataset keys)
     "/app-api/", // chat/webapp.test.ts (visitors of published web apps)
   ];
 
