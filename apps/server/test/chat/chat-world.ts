@@ -98,3 +98,26 @@ export async function readSse(
   }
   return { events, pings };
 }
+
+/** Parses a complete SSE body (as `app.inject` returns it) into its `data:` events. */
+export function parseSse(body: string): Record<string, unknown>[] {
+  return body
+    .split("\n\n")
+    .map((f) => f.split("\n").find((l) => l.startsWith("data: ")))
+    .filter((l): l is string => Boolean(l))
+    .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
+}
+
+/** The HTTP status and body of an SDK call (axios) that is expected to fail. */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ status: number; data: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (err) {
+    const res = (err as { response?: { status: number; data: Record<string, unknown> } }).response;
+    if (res) return { status: res.status, data: res.data };
+    throw err;
+  }
+  throw new Error("expected the request to fail");
+}

@@ -4,15 +4,7 @@ import { eq } from "drizzle-orm";
 import { messages } from "@enclave/db";
 import { addMember } from "../identity-world.ts";
 import { FAKE_MODEL } from "../fixtures/fake-model-server.ts";
-import { setupChatWorld, type ChatWorld } from "./chat-world.ts";
-
-function events(body: string) {
-  return body
-    .split("\n\n")
-    .map((f) => f.split("\n").find((l) => l.startsWith("data: ")))
-    .filter((l): l is string => Boolean(l))
-    .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
-}
+import { setupChatWorld, type ChatWorld, parseSse } from "./chat-world.ts";
 
 describe("console debug chat", () => {
   let w: ChatWorld;
@@ -36,7 +28,7 @@ describe("console debug chat", () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/text\/event-stream/);
-    const list = events(res.body);
+    const list = parseSse(res.body);
     expect(list.at(-1)).toMatchObject({ event: "message_end" });
     expect(
       list

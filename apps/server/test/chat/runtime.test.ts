@@ -4,24 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { ChatClient } from "dify-client";
 import { eq } from "drizzle-orm";
 import { conversations, messages } from "@enclave/db";
-import { readSse, setupChatWorld, PROVIDER_KEY, type ChatWorld } from "./chat-world.ts";
+import { readSse, setupChatWorld, PROVIDER_KEY, type ChatWorld, failure } from "./chat-world.ts";
 import { captureLogs } from "../helpers.ts";
-
-interface Failure {
-  status: number;
-  data: Record<string, unknown>;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Failure> {
-  try {
-    await promise;
-  } catch (err) {
-    const res = (err as { response?: { status: number; data: Record<string, unknown> } }).response;
-    if (res) return res;
-    throw err;
-  }
-  throw new Error("expected the request to fail");
-}
 
 async function messageRow(w: ChatWorld, id: string) {
   const [row] = await w.t.database.db.select().from(messages).where(eq(messages.id, id));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChatClient, CompletionClient } from "dify-client";
 import { eq } from "drizzle-orm";
 import { appUsageDaily, conversations, messages } from "@enclave/db";
-import { readSse, setupChatWorld, type ChatWorld } from "./chat-world.ts";
+import { readSse, setupChatWorld, type ChatWorld, failure } from "./chat-world.ts";
 
 interface Msg {
   event: string;
@@ -24,23 +24,6 @@ const data = <T>(res: { data: unknown }) => res.data as T;
 // dify-client's typings say `rating: number`; the API (and its own code) take "like" / "dislike".
 const LIKE = "like" as unknown as number;
 const DISLIKE = "dislike" as unknown as number;
-
-interface AxiosLike {
-  response?: { status: number; data: unknown };
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ status: number; data: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (err) {
-    const res = (err as AxiosLike).response;
-    if (res) return { status: res.status, data: res.data as Record<string, unknown> };
-    throw err;
-  }
-  throw new Error("expected the request to fail");
-}
 
 describe("service API with dify-client", () => {
   let w: ChatWorld;

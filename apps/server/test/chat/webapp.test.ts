@@ -6,15 +6,7 @@ import type { AppView } from "@enclave/contracts";
 import { endUsers, messages } from "@enclave/db";
 import { ConsoleClient } from "../console-client.ts";
 import { addMember } from "../identity-world.ts";
-import { setupChatWorld, type ChatWorld } from "./chat-world.ts";
-
-function events(body: string) {
-  return body
-    .split("\n\n")
-    .map((f) => f.split("\n").find((l) => l.startsWith("data: ")))
-    .filter((l): l is string => Boolean(l))
-    .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
-}
+import { setupChatWorld, type ChatWorld, parseSse } from "./chat-world.ts";
 
 async function visitor(w: ChatWorld, code: string, ip = "127.0.0.1"): Promise<ConsoleClient> {
   const client = new ConsoleClient(w.t.app, { remoteAddress: ip });
@@ -61,7 +53,7 @@ describe("published web app API", () => {
       response_mode: "streaming",
     });
     expect(res.statusCode).toBe(200);
-    const list = events(res.body);
+    const list = parseSse(res.body);
     expect(list.at(-1)).toMatchObject({ event: "message_end" });
     const conversationId = list.at(-1)!.conversation_id as string;
 
