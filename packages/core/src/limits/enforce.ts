@@ -10,9 +10,17 @@ import { rateLimited, type ReleaseSlot } from "./limits.ts";
  */
 export async function enforceRequestLimits(ctx: Ctx): Promise<void> {
   const limits = ctx.services.limits;
-  if (!limits || ctx.actor.type !== "apiKey") return;
-  const app = await loadServingApp(ctx, "api");
-  const decision = await limits.checkRequest(ctx.actor.keyId, app.limits);
+  if (!limits) return;
+  let decision;
+  if (ctx.actor.type === "apiKey") {
+    const app = await loadServingApp(ctx, "api");
+    decision = await limits.checkRequest(ctx.actor.keyId, app.limits);
+  } else if (ctx.actor.type === "datasetKey") {
+    // Knowledge keys have no app of their own: the deployment's defaults apply.
+    decision = await limits.checkRequest(`dataset:${ctx.actor.keyId}`, { rpm: null, rph: null });
+  } else {
+    return;
+  }
   if (decision.allowed) return;
   const per = decision.limit === "rph" ? "hour" : "minute";
   throw rateLimited(decision.retryAfterSeconds, `too many requests for this API key per ${per}; slow down`);

@@ -1,17 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { enforceRequestLimits, recordAppKeyFailure, retryAfterOf } from "@enclave/core";
 
-const BEARER = /^Bearer\s+(app-[A-Za-z0-9_-]{4})/i;
+const BEARER = /^Bearer\s+((?:app|dataset)-[A-Za-z0-9_-]{4})/i;
+const KEY_AUTH = new Set(["appKey", "datasetKey"]);
 
 /**
  * Service API limits at the edge. Register after the request context, so the hooks run after
- * authentication: every `auth: "appKey"` route counts against its key's rpm/rph; a 429 carries
- * Retry-After; a refused app-key authentication counts towards the failure-burst alert.
+ * authentication: every `auth: "appKey"` / `"datasetKey"` route counts against its key's rpm/rph
+ * (dataset keys: the deployment defaults); a 429 carries Retry-After; a refused key
+ * authentication counts towards the failure-burst alert.
  * Generation concurrency is taken by the chat routes themselves (see core/limits/limits.ts).
  */
 export function registerServiceLimits(app: FastifyInstance): void {
   app.addHook("preHandler", async (request) => {
-    if (request.is404 || request.routeOptions.config.auth !== "appKey") return;
+    if (request.is404 || !KEY_AUTH.has(request.routeOptions.config.auth ?? "")) return;
     await enforceRequestLimits(request.ctx);
   });
 
@@ -21,7 +23,7 @@ export function registerServiceLimits(app: FastifyInstance): void {
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    if (reply.statusCode !== 401 || request.routeOptions.config?.auth !== "appKey") return;
+    if (reply.statusCode !== 401 || !KEY_AUTH.has(request.routeOptions.config?.auth ?? "")) return;
     try {
       await recordAppKeyFailure(request.ctx, { keyPrefix: keyPrefixOf(request) });
     } catch (err) {
