@@ -69,7 +69,8 @@ describe("chat runtime", () => {
     expect((await messageRow(w, events.at(-1)!.message_id as string)).status).toBe("error");
   });
 
-  it("stop aborts a running generation for its own end user only", async () => {
+  it("stop aborts a running generation for its own end user of its own app only", async () => {
+    const { token: otherToken } = await w.createApp();
     w.fake.behave("slow", { delayMs: 150 });
     const res = await chat.createChatMessage({}, "one two three four five six seven eight", "u-stop", true);
     const stream = res.data as AsyncIterable<Buffer>;
@@ -81,9 +82,15 @@ describe("chat runtime", () => {
         .find((l: string) => l.startsWith("data: "))!
         .slice(6),
     ).task_id;
-    // Someone else's stop is "success" and does nothing.
+    // Someone else's stop — another end user, or the same user string through another app's key —
+    // is "success" and does nothing.
     const foreign = await chat.sendRequest("POST", `/chat-messages/${taskId}/stop`, { user: "other" });
     expect(foreign.data).toEqual({ result: "success" });
+    const otherApp = new ChatClient(otherToken, w.apiBase);
+    const crossApp = await otherApp.sendRequest("POST", `/chat-messages/${taskId}/stop`, { user: "u-stop" });
+    expect(crossApp.data).toEqual({ result: "success" });
+    const next = (await iterator.next()).value!.toString();
+    expect(next).toContain('"event":"message"'); // still generating: neither stop touched it
     const own = await chat.sendRequest("POST", `/chat-messages/${taskId}/stop`, { user: "u-stop" });
     expect(own.data).toEqual({ result: "success" });
     const rest = await readSse({ [Symbol.asyncIterator]: () => iterator });

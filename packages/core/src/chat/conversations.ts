@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, type SQL } from "drizzle-orm";
+import { isUuid } from "../context/ids.ts";
 import {
   ConversationsQuery,
   DEFAULT_END_USER,
@@ -20,7 +21,6 @@ async function findEndUser(ctx: Ctx, appId: string, externalId: string): Promise
   return (await existingEndUser(ctx, appId, externalId))?.id ?? null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 export interface ConversationItem {
@@ -55,7 +55,7 @@ async function chatApp(ctx: Ctx): Promise<ServingApp> {
 
 async function ownConversation(ctx: Ctx, app: ServingApp, user: string | undefined, id: string) {
   const endUserId = await findEndUser(ctx, app.id, user ?? DEFAULT_END_USER);
-  if (!endUserId || !UUID.test(id)) throw new AppError("not_found", "Conversation Not Exists.");
+  if (!endUserId || !isUuid(id)) throw new AppError("not_found", "Conversation Not Exists.");
   const [row] = await ctx.db
     .select()
     .from(conversations)
@@ -145,7 +145,7 @@ export async function listMessages(ctx: Ctx, raw: unknown) {
   const { row: conversation } = await ownConversation(ctx, app, q.user, q.conversation_id);
   const filters: SQL[] = [eq(messages.conversationId, conversation.id), eq(messages.appId, app.id)];
   if (q.first_id) {
-    if (!UUID.test(q.first_id)) throw new AppError("not_found", "First Message Not Exists.");
+    if (!isUuid(q.first_id)) throw new AppError("not_found", "First Message Not Exists.");
     const [first] = await ctx.db
       .select({ id: messages.id, createdAt: messages.createdAt })
       .from(messages)
@@ -233,7 +233,7 @@ export async function submitFeedback(ctx: Ctx, messageId: string, raw: unknown):
   const input = FeedbackRequest.parse(raw);
   const app = await loadServingApp(ctx, ctx.actor.type === "endUser" ? "web" : "api");
   const endUserId = await findEndUser(ctx, app.id, input.user ?? DEFAULT_END_USER);
-  if (!endUserId || !UUID.test(messageId)) throw new AppError("not_found", "Message Not Exists.");
+  if (!endUserId || !isUuid(messageId)) throw new AppError("not_found", "Message Not Exists.");
   const [message] = await ctx.db
     .select({ id: messages.id })
     .from(messages)

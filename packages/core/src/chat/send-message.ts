@@ -1,4 +1,5 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { isUuid } from "../context/ids.ts";
 import type { ModelMessage, UserContent } from "ai";
 import { uuidv7 } from "uuidv7";
 import {
@@ -66,7 +67,6 @@ interface Turn {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `POST /chat-messages`: one turn of a chat or agent-chat app's conversation. */
 export async function sendChatMessage(ctx: Ctx, raw: unknown, opts: SendOptions): Promise<SentMessage> {
@@ -306,7 +306,7 @@ async function loadConversation(
   endUserId: string,
   id: string,
 ): Promise<{ id: string; inputs: Record<string, string | number> | null } | null> {
-  if (!UUID.test(id)) throw new AppError("not_found", "Conversation Not Exists.");
+  if (!isUuid(id)) throw new AppError("not_found", "Conversation Not Exists.");
   const [row] = await ctx.db
     .select({ id: conversations.id, inputs: conversations.inputs })
     .from(conversations)

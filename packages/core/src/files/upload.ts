@@ -1,4 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { isUuid } from "../context/ids.ts";
 import { uploadFiles } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
@@ -110,8 +111,7 @@ export async function loadUploadFiles(
   const workspaceId = ctx.workspace?.id;
   if (!workspaceId) throw new AppError("not_found", "file not found");
   if (ids.length === 0) return [];
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (!ids.every((id) => uuid.test(id))) throw new AppError("not_found", "file not found");
+  if (!ids.every(isUuid)) throw new AppError("not_found", "file not found");
   const rows = await ctx.db
     .select()
     .from(uploadFiles)
