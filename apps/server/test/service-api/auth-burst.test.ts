@@ -1,16 +1,11 @@
-import { randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import { createTestDatabase } from "@enclave/db/testing";
 import { createTestApp, type TestApp } from "../helpers.ts";
-import { auditOf } from "../apps/apps-world.ts";
-import { publishedApp, setupEdgeWorld, type EdgeWorld } from "./edge-world.ts";
+import { bursts, publishedApp, randomIp, setupEdgeWorld, type EdgeWorld } from "./edge-world.ts";
 
 const REDIS_URL = process.env.TEST_REDIS_URL;
-const ACTION = "auth.api_key.failure_burst";
-// Redis counters outlive a test run (5-minute windows), so every run attacks from fresh addresses.
-const randomIp = () => `198.51.${randomInt(0, 255)}.${randomInt(1, 254)}`;
 const fakeToken = (prefix = "app-") =>
   prefix +
   Math.random()
@@ -26,18 +21,6 @@ function call(app: FastifyInstance, ip: string, token: string | null) {
     remoteAddress: ip,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-}
-
-/** The burst events about `field` = `value`, waiting briefly: they are written after the 401 is sent. */
-async function bursts(t: TestApp, field: "ip" | "keyPrefix", value: string, expected: number) {
-  const find = async () =>
-    (await auditOf(t.database.db, ACTION)).filter(
-      (e) => (e.details as Record<string, unknown>)[field] === value,
-    );
-  for (let i = 0; i < 40 && (await find()).length < expected; i++)
-    await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 100));
-  return find();
 }
 
 describe("failed app-key authentication bursts", () => {

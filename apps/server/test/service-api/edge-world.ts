@@ -1,13 +1,14 @@
 // Set-up shared by the service API edge tests (files, app info, limits, auth bursts): an owner,
 // a model provider row, published apps with one key each, and the server listening on loopback
 // so the real `dify-client` can talk to it over HTTP.
+import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { CreatedApiKey } from "@enclave/contracts";
 import type { ConsoleClient } from "../console-client.ts";
 import type { TestApp } from "../helpers.ts";
 import { setupOwner } from "../identity-world.ts";
-import { createPublishableApp, seedProvider } from "../apps/apps-world.ts";
+import { auditOf, createPublishableApp, seedProvider } from "../apps/apps-world.ts";
 
 export interface PublishedApp {
   id: string;
@@ -72,4 +73,21 @@ export async function difyError(promise: Promise<unknown>): Promise<{
     return { status: res.status, body: res.data as never, headers: res.headers };
   }
   throw new Error("the request succeeded");
+}
+
+const BURST = "auth.api_key.failure_burst";
+
+/** Redis counters outlive a test run (5-minute windows), so every run attacks from fresh addresses. */
+export const randomIp = () => `198.51.${randomInt(0, 255)}.${randomInt(1, 254)}`;
+
+/** The burst events about `field` = `value`, waiting briefly: they are written after the 401 is sent. */
+export async function bursts(t: TestApp, field: "ip" | "keyPrefix", value: string, expected: number) {
+  const find = async () =>
+    (await auditOf(t.database.db, BURST)).filter(
+      (e) => (e.details as Record<string, unknown>)[field] === value,
+    );
+  for (let i = 0; i < 40 && (await find()).length < expected; i++)
+    await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 100));
+  return find();
 }
