@@ -86,3 +86,23 @@ export function query(params: Record<string, string | number | undefined | null>
   const s = q.toString();
   return s ? `?${s}` : "";
 }
+
+/**
+ * POSTs to a streaming console endpoint (`response_mode: "streaming"`) and returns the open
+ * response for readSse(); a refusal before the stream starts is thrown as an ApiError.
+ */
+export async function postStream(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  const open = (token: string) =>
+    fetch(`${BASE}${path}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { accept: "text/event-stream", "content-type": "application/json", "x-csrf-token": token },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
+  let res = await open(csrfToken ?? (await fetchCsrf()));
+  if (res.status === 403 && (await toError(res.clone())).code === "csrf_failed")
+    res = await open(await fetchCsrf());
+  if (!res.ok) throw await toError(res);
+  return res;
+}

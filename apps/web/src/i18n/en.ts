@@ -1,5 +1,8 @@
 // The English console catalogue: the reference the other locales must match key for key
 // (i18n.test.ts). Values are plain text; `{name}` is filled in by translate().
+import { editorEn } from "./areas/editor.ts";
+import { knowledgeEn } from "./areas/knowledge.ts";
+import { webappEn } from "./areas/webapp.ts";
 export const en = {
   "common.name": "Name",
   "common.email": "Email",
@@ -289,6 +292,9 @@ export const en = {
   "app.tokensPerDay": "Tokens per day",
   "app.costPerDay": "Cost per day",
   "app.revokeKey": "Revoke",
+  ...editorEn,
+  ...knowledgeEn,
+  ...webappEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

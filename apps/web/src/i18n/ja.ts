@@ -1,4 +1,7 @@
 import type { MessageKey } from "./en.ts";
+import { editorJa } from "./areas/editor.ts";
+import { knowledgeJa } from "./areas/knowledge.ts";
+import { webappJa } from "./areas/webapp.ts";
 
 // 日本語. Keys must match en.ts exactly (i18n.test.ts).
 export const ja: Record<MessageKey, string> = {
@@ -291,4 +294,7 @@ export const ja: Record<MessageKey, string> = {
   "app.tokensPerDay": "1 日あたりのトークン",
   "app.costPerDay": "1 日あたりの費用",
   "app.revokeKey": "取り消す",
+  ...editorJa,
+  ...knowledgeJa,
+  ...webappJa,
 };

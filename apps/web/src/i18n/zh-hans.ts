@@ -1,4 +1,7 @@
 import type { MessageKey } from "./en.ts";
+import { editorZhHans } from "./areas/editor.ts";
+import { knowledgeZhHans } from "./areas/knowledge.ts";
+import { webappZhHans } from "./areas/webapp.ts";
 
 // 简体中文. Keys must match en.ts exactly (i18n.test.ts).
 export const zhHans: Record<MessageKey, string> = {
@@ -286,4 +289,7 @@ export const zhHans: Record<MessageKey, string> = {
   "app.tokensPerDay": "每日 token 数",
   "app.costPerDay": "每日费用",
   "app.revokeKey": "撤销",
+  ...editorZhHans,
+  ...knowledgeZhHans,
+  ...webappZhHans,
 };
