@@ -80,6 +80,8 @@ export interface Config {
   };
   aws: { region: string | undefined; secretsEndpoint: string | undefined };
   secretCache: { ttlSeconds: number; graceSeconds: number };
+  /** Reference prefixes the console may use for tenant secrets (`{workspaceId}` substituted). */
+  secretReferencePrefixes: string[];
   /** Secret variables given as references (`vault:…`), still to be resolved by resolveConfigSecrets. */
   references: Partial<Record<VariableName, string>>;
   /** Non-fatal findings worth a log line at start (weak key in development, …). */
@@ -265,6 +267,7 @@ export function loadConfig(env: RawEnv = process.env, cwd = process.cwd()): Conf
     },
     aws: { region: v.AWS_REGION, secretsEndpoint: v.AWS_SECRETS_ENDPOINT },
     secretCache: { ttlSeconds: v.SECRET_CACHE_SECONDS, graceSeconds: v.SECRET_GRACE_SECONDS },
+    secretReferencePrefixes: v.SECRET_REFERENCE_PREFIXES,
     references,
     audit: {
       origin: v.AUDIT_ORIGIN,

@@ -2,6 +2,7 @@ import {
   auditSettingsFromSecret,
   openTransitNoteSigner,
   type AuditSettings,
+  type ConsoleSecretSettings,
   AwsSecretsManager,
   createGuardedFetch,
   LocalKek,
@@ -31,6 +32,15 @@ export function openSecretResolver(config: Config, log?: Log): SecretResolver {
         "secret store unreachable: serving the last good value",
       ),
   });
+}
+
+/**
+ * Where console-typed secret references may point and how they are fetched; undefined when the
+ * deployment allows none (the console then accepts literal secrets only).
+ */
+export function consoleSecretSettings(config: Config, log?: Log): ConsoleSecretSettings | undefined {
+  if (config.secretReferencePrefixes.length === 0) return undefined;
+  return { resolver: openSecretResolver(config, log), consolePrefixes: config.secretReferencePrefixes };
 }
 
 /** Loads configuration references from the secret store; the one async step of configuration. */

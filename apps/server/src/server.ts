@@ -24,7 +24,7 @@ import { buildApp, type RoutePlugin } from "./http/build-app.ts";
 import { createLogger } from "./http/logger.ts";
 import { openRuntime, shouldAutoMigrate } from "./runtime.ts";
 import { registerProcessors } from "./worker/processors.ts";
-import { openAuditSettings, openKekRing, openSecretResolver } from "./secrets.ts";
+import { consoleSecretSettings, openAuditSettings, openKekRing, openSecretResolver } from "./secrets.ts";
 import { startWorkspaceSinks } from "./audit-sinks/workspace-sinks.ts";
 
 export type ProcessKind = "start" | "serve" | "worker";
@@ -47,6 +47,7 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
 
   let stopBackground = async () => {};
   if (kind !== "serve") {
+    const references = consoleSecretSettings(config, log);
     registerProcessors(runtime.queue, log, {
       db: runtime.database.db,
       services: {
@@ -54,6 +55,7 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
         envelope: new Envelope(runtime.database.db, openKekRing(config)),
         outbound: { allowlist: config.outboundAllowlist },
         files: new LocalFileStore(join(config.dataDir, "files")),
+        ...(references ? { secrets: references } : {}),
       },
     });
     await runtime.queue.start();
@@ -70,6 +72,7 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
     const stopWorkspaceSinks = startWorkspaceSinks({
       db: runtime.database.db,
       envelope: new Envelope(runtime.database.db, openKekRing(config)),
+      ...(references ? { references } : {}),
       fetchFor: (workspaceId) =>
         outboundFetch({
           ...systemCtx(

@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   /** A knowledge base's embedding model is missing (high_quality needs one). */
   dataset_not_initialized: 400,
   validation_failed: 400,
+  /** A secret-store reference typed into the console is outside the paths this workspace may use. */
+  secret_reference_not_allowed: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -43,6 +43,7 @@ export * from "./net/address-policy.ts";
 export * from "./net/guarded-fetch.ts";
 export * from "./secrets/vault-client.ts";
 export * from "./secrets/resolver.ts";
+export * from "./secrets/console-references.ts";
 export * from "./secrets/aws-secrets-manager.ts";
 export * from "./models/index.ts";
 export * from "./apps/index.ts";

@@ -3,6 +3,7 @@ import {
   startShipping,
   workspaceSinkCursorId,
   type Ctx,
+  type ConsoleSecretSettings,
   type Envelope,
 } from "@enclave/core";
 import type { Logger } from "pino";
@@ -11,6 +12,8 @@ import { HttpSink } from "./http-sink.ts";
 export interface WorkspaceSinkDeps {
   db: Ctx["db"];
   envelope: Envelope;
+  /** Resolves sink headers stored as secret-store references. */
+  references?: ConsoleSecretSettings;
   /** The SSRF-guarded fetch for one workspace (deployment allowlist + the workspace's own). */
   fetchFor(workspaceId: string): Promise<typeof fetch>;
   log: Logger;
@@ -28,7 +31,7 @@ export function startWorkspaceSinks(deps: WorkspaceSinkDeps): () => Promise<void
   let reloading: Promise<void> = Promise.resolve();
 
   const reload = async () => {
-    const sinks = await loadWorkspaceSinks(deps.db, deps.envelope);
+    const sinks = await loadWorkspaceSinks(deps.db, deps.envelope, deps.references);
     const wanted = new Map(sinks.map((s) => [s.id, s]));
     for (const [id, r] of running) {
       if (wanted.get(id)?.updatedAt !== r.version) {

@@ -194,6 +194,20 @@ export const VARIABLES = {
     description:
       "How long the last good value is served while the secret store is unreachable (with an alert).",
   },
+  SECRET_REFERENCE_PREFIXES: {
+    schema: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    default: "(none)",
+    description:
+      "Secret-store reference prefixes that workspace admins may type in the console instead of a literal provider key or sink header, e.g. `vault:secret/data/tenants/{workspaceId}/`; `{workspaceId}` becomes the admin's own workspace. Empty: the console accepts literal secrets only.",
+  },
   SECRET_KEY_PREVIOUS: {
     schema: z.string().optional(),
     secret: true,

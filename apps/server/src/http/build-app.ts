@@ -20,11 +20,12 @@ import {
   type IdentitySettings,
   type Queue,
   type Resolver,
+  type Log,
 } from "@enclave/core";
 import type { DatabaseHandle } from "@enclave/db";
 import type { Config } from "../config.ts";
 import { createLogger } from "./logger.ts";
-import { openAuditSettings, openKekRing } from "../secrets.ts";
+import { consoleSecretSettings, openAuditSettings, openKekRing } from "../secrets.ts";
 import { registerErrorHandling } from "./plugins/errors.ts";
 import { registerRouteGuard, type RegisteredRoute } from "./plugins/route-guard.ts";
 import { registerRequestContext, type Authenticate } from "./plugins/request-context.ts";
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const stopSharing = deps.redis ? await openRedisTaskRegistry(deps.redis, app.log) : null;
   if (stopSharing) app.addHook("onClose", stopSharing.close);
   const visitKey = deriveKey(config.secrets.secretKey, "webapp-visit");
+  const references = consoleSecretSettings(config, app.log as unknown as Log);
   registerRequestContext(app, {
     db: deps.database.db,
     services: {
@@ -143,6 +145,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       files: deps.files ?? new LocalFileStore(join(config.dataDir, "files")),
       ...(stopSharing ? { tasks: stopSharing.tasks } : {}),
       limits: serviceLimits(config, deps.redis),
+      ...(references ? { secrets: references } : {}),
     },
     authenticate: deps.authenticate ?? sessionAuthenticate,
     authenticateAppKey: appKeyAuthenticate,

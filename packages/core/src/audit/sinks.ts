@@ -8,6 +8,11 @@ import { AppError } from "../errors/app-error.ts";
 import { requireUser } from "../identity/actor.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
 import { emitAudit } from "./emit-audit.ts";
+import {
+  checkConsoleSecret,
+  resolveStoredSecret,
+  type ConsoleSecretSettings,
+} from "../secrets/console-references.ts";
 
 type SinkRow = typeof auditSinks.$inferSelect;
 
@@ -85,6 +90,12 @@ export async function createAuditSink(ctx: Ctx, raw: CreateAuditSinkInput): Prom
       .returning();
     let stored = row!;
     if (input.authorization) {
+      const isReference = checkConsoleSecret(
+        input.authorization,
+        "authorization",
+        workspaceId,
+        ctx.services.secrets,
+      );
       const [updated] = await tx
         .update(auditSinks)
         .set({
@@ -94,7 +105,7 @@ export async function createAuditSink(ctx: Ctx, raw: CreateAuditSinkInput): Prom
             input.authorization,
             tx,
           ),
-          authorizationMask: Envelope.mask(input.authorization),
+          authorizationMask: isReference ? input.authorization : Envelope.mask(input.authorization),
         })
         .where(eq(auditSinks.id, row!.id))
         .returning();
@@ -136,7 +147,14 @@ export async function updateAuditSink(
           ? { authorizationEnc: null, authorizationMask: null }
           : {
               authorizationEnc: await envelopeOf(ctx).encrypt(workspaceId, authField(id), authorization, tx),
-              authorizationMask: Envelope.mask(authorization),
+              authorizationMask: checkConsoleSecret(
+                authorization,
+                "authorization",
+                workspaceId,
+                ctx.services.secrets,
+              )
+                ? authorization
+                : Envelope.mask(authorization),
             };
     const [row] = await tx
       .update(auditSinks)
@@ -186,8 +204,15 @@ export interface WorkspaceSinkConfig {
   authorization: () => Promise<string | undefined>;
 }
 
-/** Every enabled console sink, for the worker's shipper (system use, no actor). */
-export async function loadWorkspaceSinks(db: Database, envelope: Envelope): Promise<WorkspaceSinkConfig[]> {
+/**
+ * Every enabled console sink, for the worker's shipper (system use, no actor). A header stored as a
+ * secret-store reference is resolved at send time through `references` (cached, so rotation applies).
+ */
+export async function loadWorkspaceSinks(
+  db: Database,
+  envelope: Envelope,
+  references?: ConsoleSecretSettings,
+): Promise<WorkspaceSinkConfig[]> {
   const rows = await db.select().from(auditSinks).where(eq(auditSinks.enabled, true));
   return rows.map((row) => ({
     id: row.id,
@@ -202,7 +227,9 @@ export async function loadWorkspaceSinks(db: Database, envelope: Envelope): Prom
         .select({ enc: auditSinks.authorizationEnc })
         .from(auditSinks)
         .where(eq(auditSinks.id, row.id));
-      return current?.enc ? envelope.decrypt(row.workspaceId, authField(row.id), current.enc) : undefined;
+      if (!current?.enc) return undefined;
+      const stored = await envelope.decrypt(row.workspaceId, authField(row.id), current.enc);
+      return resolveStoredSecret(stored, references);
     },
   }));
 }

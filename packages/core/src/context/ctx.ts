@@ -9,6 +9,7 @@ import type { Resolver } from "../net/guarded-fetch.ts";
 import type { FileStore } from "../files/file-store.ts";
 import type { TaskRegistry } from "../chat/tasks.ts";
 import type { Limits } from "../limits/limits.ts";
+import type { ConsoleSecretSettings } from "../secrets/console-references.ts";
 
 /** Who is acting. Every verb sees exactly one of these, never a loose user id. */
 export type Actor =
@@ -48,6 +49,8 @@ export interface Services {
   tasks?: TaskRegistry;
   /** Service API request, concurrency and failed-authentication limits (Redis or in-memory). */
   limits?: Limits;
+  /** Secret-store references typed into the console: where they may point, and how they resolve. */
+  secrets?: ConsoleSecretSettings;
 }
 
 /** Everything a domain verb needs, passed explicitly: no globals, no service locator. */

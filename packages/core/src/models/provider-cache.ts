@@ -3,7 +3,14 @@ import { modelProviders } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
 import { outboundFetch } from "./outbound.ts";
-import { credentialsField, parseCredentials, toConfig, type ProviderConfig } from "./provider-config.ts";
+import { resolveStoredSecret } from "../secrets/console-references.ts";
+import {
+  credentialsField,
+  parseCredentials,
+  toConfig,
+  type Credentials,
+  type ProviderConfig,
+} from "./provider-config.ts";
 import { buildSdkProvider, type SdkProvider } from "./provider-factory.ts";
 
 // Internal to the models domain (not re-exported from core): entries hold secrets in clear.
@@ -61,7 +68,7 @@ export async function loadEntry(ctx: Ctx, providerId: string): Promise<ProviderE
     );
   }
   const entry: ProviderEntry = {
-    config: toConfig(row, parseCredentials(json)),
+    config: toConfig(row, await resolveReferences(ctx, row.id, parseCredentials(json))),
     until: now + CACHE_TTL_MS,
     sdk: null,
   };
@@ -70,6 +77,27 @@ export async function loadEntry(ctx: Ctx, providerId: string): Promise<ProviderE
   }
   providers.set(key, entry);
   return entry;
+}
+
+/** Credentials given as secret-store references, fetched (cached by the resolver, so rotation applies). */
+async function resolveReferences(
+  ctx: Ctx,
+  providerId: string,
+  credentials: Credentials,
+): Promise<Credentials> {
+  const out: Credentials = {};
+  for (const [field, value] of Object.entries(credentials) as [keyof Credentials, string][]) {
+    try {
+      out[field] = await resolveStoredSecret(value, ctx.services.secrets);
+    } catch (err) {
+      ctx.log.error({ err, providerId, field }, "a model provider's secret reference does not resolve");
+      throw new AppError(
+        "provider_not_initialize",
+        `the model provider's ${field} reference cannot be read from the secret store`,
+      );
+    }
+  }
+  return out;
 }
 
 /** The SDK provider for `config`, built once per (cached config, fetch). */

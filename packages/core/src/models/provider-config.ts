@@ -6,6 +6,7 @@ import {
 } from "@enclave/contracts";
 import type { modelProviders } from "@enclave/db";
 import { Envelope } from "../crypto/envelope.ts";
+import { checkConsoleSecret, type ConsoleSecretSettings } from "../secrets/console-references.ts";
 
 export type ProviderRow = typeof modelProviders.$inferSelect;
 
@@ -32,8 +33,16 @@ export function credentialsField(providerId: string): string {
   return `model_provider:${providerId}:credentials`;
 }
 
-/** Splits a validated create input into clear settings, secrets and masks. */
-export function splitInput(input: CreateModelProviderInput): {
+/**
+ * Splits a validated create input into clear settings, secrets and masks. A secret given as a
+ * secret-store reference is checked against the paths the workspace may use (400 otherwise) and
+ * shown whole: it is an address, not a secret.
+ */
+export function splitInput(
+  input: CreateModelProviderInput,
+  workspaceId: string,
+  references: ConsoleSecretSettings | undefined,
+): {
   settings: Record<string, unknown>;
   credentials: Credentials;
   masks: Record<string, string>;
@@ -47,7 +56,7 @@ export function splitInput(input: CreateModelProviderInput): {
     const v = record[f];
     if (typeof v === "string" && v.length > 0) {
       credentials[f] = v;
-      masks[f] = Envelope.mask(v);
+      masks[f] = checkConsoleSecret(v, f, workspaceId, references) ? v : Envelope.mask(v);
     }
   }
   return { settings, credentials, masks };

@@ -80,7 +80,7 @@ export async function createModelProvider(
   const input = CreateModelProviderInput.parse(raw);
   refuseUserinfo(input.baseUrl);
   const workspaceId = ctx.workspace!.id;
-  const { settings, credentials, masks } = splitInput(input);
+  const { settings, credentials, masks } = splitInput(input, workspaceId, ctx.services.secrets);
   try {
     return await withTransaction(ctx, async (tx, txCtx) => {
       if (await nameInUse(tx, workspaceId, input.name)) throw nameTaken();
@@ -205,7 +205,7 @@ export async function updateModelProvider(
       refuseUserinfo(merged.data.baseUrl);
       if (patch.name && patch.name !== row.name && (await nameInUse(tx, workspaceId, patch.name, row.id)))
         throw nameTaken();
-      const { settings, credentials, masks } = splitInput(merged.data);
+      const { settings, credentials, masks } = splitInput(merged.data, workspaceId, ctx.services.secrets);
       const secretsChanged = JSON.stringify(credentials) !== JSON.stringify(current);
       const [updated] = await tx
         .update(modelProviders)
