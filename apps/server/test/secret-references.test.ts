@@ -124,7 +124,9 @@ describe("secret-store references in the console", () => {
   it("a PATCH cannot swap in a foreign reference either", async () => {
     const created = await addProvider("sk-literal-key-0000000000");
     const id = (created.json() as { id: string }).id;
-    const res = await owner.patch(`${PROVIDERS}/${id}`, { apiKey: "vault:secret/data/enclave/app#secret_key" });
+    const res = await owner.patch(`${PROVIDERS}/${id}`, {
+      apiKey: "vault:secret/data/enclave/app#secret_key",
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: "secret_reference_not_allowed" });
     const after = (await owner.get(`${PROVIDERS}/${id}`)).json() as { credentials: { apiKey: string } };
