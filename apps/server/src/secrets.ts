@@ -1,5 +1,10 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "@enclave/db";
 import {
   auditSettingsFromSecret,
+  emitAudit,
+  systemCtx,
+  withTransaction,
   openTransitNoteSigner,
   type AuditSettings,
   type ConsoleSecretSettings,
@@ -16,7 +21,11 @@ import {
 import { ConfigError, resolveConfigSecrets, type Config } from "./config.ts";
 
 /** The secret resolver this configuration asks for: Vault with VAULT_ADDR, AWS with AWS_REGION. */
-export function openSecretResolver(config: Config, log?: Log): SecretResolver {
+export function openSecretResolver(
+  config: Config,
+  log?: Log,
+  onAlert?: (alert: { reference: string; error: string }) => void,
+): SecretResolver {
   const vault = openVaultClient(config);
   const aws = config.aws.region
     ? new AwsSecretsManager({ region: config.aws.region, endpoint: config.aws.secretsEndpoint })
@@ -26,11 +35,13 @@ export function openSecretResolver(config: Config, log?: Log): SecretResolver {
     aws,
     ttlMs: config.secretCache.ttlSeconds * 1000,
     graceMs: config.secretCache.graceSeconds * 1000,
-    onAlert: ({ reference, error }) =>
+    onAlert: (alert) => {
       log?.error(
-        { reference: reference.split("#")[0], error },
+        { reference: alert.reference.split("#")[0], error: alert.error },
         "secret store unreachable: serving the last good value",
-      ),
+      );
+      onAlert?.(alert);
+    },
   });
 }
 
@@ -38,9 +49,34 @@ export function openSecretResolver(config: Config, log?: Log): SecretResolver {
  * Where console-typed secret references may point and how they are fetched; undefined when the
  * deployment allows none (the console then accepts literal secrets only).
  */
-export function consoleSecretSettings(config: Config, log?: Log): ConsoleSecretSettings | undefined {
+export function consoleSecretSettings(
+  config: Config,
+  db: Database,
+  log: Log,
+): ConsoleSecretSettings | undefined {
   if (config.secretReferencePrefixes.length === 0) return undefined;
-  return { resolver: openSecretResolver(config, log), consolePrefixes: config.secretReferencePrefixes };
+  return {
+    resolver: openSecretResolver(config, log, auditSecretOutage(db, log)),
+    consolePrefixes: config.secretReferencePrefixes,
+  };
+}
+
+/**
+ * An outage of the secret store is an audit event (once per outage of a reference), so the SIEM
+ * sees it: the path without its key, and the store's error, which never carries a token.
+ */
+function auditSecretOutage(db: Database, log: Log) {
+  return ({ reference, error }: { reference: string; error: string }) => {
+    const ctx = systemCtx({ db, log, services: {} }, "secret-resolver", randomUUID());
+    withTransaction(ctx, (tx, txCtx) =>
+      emitAudit(tx, txCtx, {
+        action: "secret.store.unreachable",
+        outcome: "failure",
+        workspaceId: null,
+        details: { reference: reference.split(/[#?]/, 1)[0]!, error: error.slice(0, 300) },
+      }),
+    ).catch((err: unknown) => log.error({ err }, "could not record a secret store outage"));
+  };
 }
 
 /** Loads configuration references from the secret store; the one async step of configuration. */

@@ -47,7 +47,7 @@ export async function runProcess(kind: ProcessKind, config: Config, opts: RunOpt
 
   let stopBackground = async () => {};
   if (kind !== "serve") {
-    const references = consoleSecretSettings(config, log);
+    const references = consoleSecretSettings(config, runtime.database.db, log);
     registerProcessors(runtime.queue, log, {
       db: runtime.database.db,
       services: {

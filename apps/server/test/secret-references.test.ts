@@ -22,6 +22,7 @@ import { startWorkspaceSinks } from "../src/audit-sinks/workspace-sinks.ts";
 import { FAKE_MODEL, startFakeModelServer, type FakeModelServer } from "./fixtures/fake-model-server.ts";
 import { createTestApp, type TestApp } from "./helpers.ts";
 import { setupOwner } from "./identity-world.ts";
+import { auditOf } from "./apps/apps-world.ts";
 import type { ConsoleClient } from "./console-client.ts";
 
 const PROVIDERS = "/console/api/workspaces/current/model-providers";
@@ -181,6 +182,21 @@ describe("secret-store references in the console", () => {
       await stop();
       receiver.close();
     }
+  });
+
+  it("a Vault outage keeps the last good value within the grace period and writes one alert event", async () => {
+    const created = await addProvider(ref("openai"));
+    const id = (created.json() as { id: string }).id;
+    expect((await owner.post(`${PROVIDERS}/${id}/test`, {})).statusCode).toBe(200);
+    await vault.stop();
+    // Past the provider cache (5 s) and the secret TTL (1 s): the resolver has to ask Vault again.
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect((await owner.post(`${PROVIDERS}/${id}/test`, {})).statusCode).toBe(200);
+    await until(async () => (await auditOf(t.database.db, "secret.store.unreachable")).length > 0);
+    const alerts = await auditOf(t.database.db, "secret.store.unreachable");
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.details).toMatchObject({ reference: ref("openai").split("#")[0] });
+    expect(JSON.stringify(alerts)).not.toContain("sk-from-vault");
   });
 });
 

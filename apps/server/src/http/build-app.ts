@@ -133,7 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const stopSharing = deps.redis ? await openRedisTaskRegistry(deps.redis, app.log) : null;
   if (stopSharing) app.addHook("onClose", stopSharing.close);
   const visitKey = deriveKey(config.secrets.secretKey, "webapp-visit");
-  const references = consoleSecretSettings(config, app.log as unknown as Log);
+  const references = consoleSecretSettings(config, deps.database.db, app.log as unknown as Log);
   registerRequestContext(app, {
     db: deps.database.db,
     services: {
