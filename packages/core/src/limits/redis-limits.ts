@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { AppError } from "../errors/app-error.ts";
 import {
   concurrencyExceeded,
   DEFAULT_LIMIT_SETTINGS,
@@ -26,12 +27,25 @@ function sha1(script: string): string {
 }
 
 /** Runs a script by its SHA (no script text on the hot path), loading it on NOSCRIPT. */
+// Redis unreachable: limits cannot be decided, so the request is refused (fail closed) with a
+// clear 503 the client may retry, rather than a 500 or a request that skips its limits.
+// The store's own message (host, port) stays out of the answer.
+function storeDown(err: unknown): AppError {
+  const refused = new AppError("not_ready", "the rate-limit store is unavailable; try again shortly");
+  refused.cause = err;
+  return refused;
+}
+
 async function run(redis: RedisEval, script: string, keys: number, ...args: (string | number)[]) {
   try {
     return await redis.evalsha(sha1(script), keys, ...args);
   } catch (err) {
-    if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
-    return redis.eval(script, keys, ...args);
+    if (!String((err as Error).message).startsWith("NOSCRIPT")) throw storeDown(err);
+  }
+  try {
+    return await redis.eval(script, keys, ...args);
+  } catch (err) {
+    throw storeDown(err);
   }
 }
 
