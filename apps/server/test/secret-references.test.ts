@@ -21,7 +21,7 @@ import { VaultStub } from "@enclave/core/testing/vault-stub";
 import { startWorkspaceSinks } from "../src/audit-sinks/workspace-sinks.ts";
 import { FAKE_MODEL, startFakeModelServer, type FakeModelServer } from "./fixtures/fake-model-server.ts";
 import { createTestApp, type TestApp } from "./helpers.ts";
-import { setupOwner } from "./identity-world.ts";
+import { addMember, setupOwner } from "./identity-world.ts";
 import { auditOf } from "./apps/apps-world.ts";
 import type { ConsoleClient } from "./console-client.ts";
 
@@ -100,6 +100,22 @@ describe("secret-store references in the console", () => {
       await owner.post(`${PROVIDERS}/${id}/test`, {});
       return sentKeys().includes("Bearer sk-from-vault-version-2");
     });
+  });
+
+  it("the console status names the workspace's own prefix, not the deployment's Vault address or token; editors are refused", async () => {
+    const res = await owner.get("/console/api/workspaces/current/secret-status");
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      kekProvider: "local",
+      stores: { vault: true, aws: false },
+      referencePrefixes: [`vault:secret/data/tenants/${workspaceId}/`],
+      cacheSeconds: 1,
+      encryption: { ok: true },
+    });
+    expect(res.body).not.toContain(new URL(vault.url).port);
+    expect(res.body).not.toContain(vaultToken);
+    const { client: editor } = await addMember(t, owner, "ed@example.com", "editor");
+    expect((await editor.get("/console/api/workspaces/current/secret-status")).statusCode).toBe(403);
   });
 
   it("refuses references outside the workspace's prefix, traversals and local files, writing nothing", async () => {

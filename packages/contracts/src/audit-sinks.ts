@@ -57,3 +57,22 @@ export interface AuditSinkView {
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * What a workspace admin may know about where the deployment keeps its secrets: which stores are
+ * configured and which reference prefixes this workspace may type in the console. No addresses,
+ * tokens or file paths of the deployment itself.
+ */
+export interface SecretStatusView {
+  /** Who wraps the workspace data keys. */
+  kekProvider: "local" | "vault-transit";
+  /** Who signs audit checkpoints. */
+  auditSigner: "local" | "vault-transit";
+  stores: { vault: boolean; aws: boolean; files: boolean };
+  /** Reference prefixes allowed in this workspace's console fields, `{workspaceId}` filled in. */
+  referencePrefixes: string[];
+  cacheSeconds: number;
+  graceSeconds: number;
+  /** A round trip through this workspace's data key (and so the KEK) just now. */
+  encryption: { ok: boolean; checkedAt: string };
+}

@@ -40,6 +40,7 @@ import { workspaceRoutes } from "./routes/console/workspaces.ts";
 import { auditRoutes } from "./routes/console/audit.ts";
 import { modelProviderRoutes } from "./routes/console/model-providers.ts";
 import { auditSinkRoutes } from "./routes/console/audit-sinks.ts";
+import { secretStatusRoutes } from "./routes/console/secret-status.ts";
 import { appRoutes } from "./routes/console/apps.ts";
 import { serviceApiRoutes } from "./routes/v1/service-api.ts";
 import { openaiRoutes } from "./routes/v1/openai.ts";
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(workspaceRoutes(routeDeps));
   await app.register(auditRoutes());
   await app.register(auditSinkRoutes());
+  await app.register(secretStatusRoutes({ config }));
   await app.register(modelProviderRoutes());
   await app.register(appRoutes(routeDeps));
   await app.register(datasetRoutes());
