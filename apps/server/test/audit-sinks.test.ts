@@ -67,6 +67,10 @@ describe("workspace audit sinks", () => {
     const extra = await owner.post(base, { name: "x", url, workspaceId: workspaceA });
     expect(extra.statusCode).toBe(400);
     expect((await owner.post(base, { name: "x", url: "http://u:p@127.0.0.1/" })).statusCode).toBe(400);
+    // Not a URL at all: a 400 with a code (the URL refinement once threw here: a 500).
+    const junk = await owner.post(base, { name: "x", url: "not a url" });
+    expect(junk.statusCode).toBe(400);
+    expect(junk.json()).toMatchObject({ code: "validation_failed" });
     const editor = await addMember(t, owner, "ed@example.com", "editor");
     expect((await editor.client.get(base)).statusCode).toBe(403);
     expect((await editor.client.post(base, { name: "mine", url })).statusCode).toBe(403);

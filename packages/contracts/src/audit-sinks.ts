@@ -1,14 +1,9 @@
 import { z } from "zod";
+import { httpUrlWithoutCredentials } from "./urls.ts";
 
 // Workspace audit sinks configured in the console. The Authorization value is write-only.
 
-const url = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  .refine((u) => {
-    const parsed = new URL(u);
-    return parsed.username === "" && parsed.password === "";
-  }, "put credentials in `authorization`, not in the URL");
+const url = httpUrlWithoutCredentials("put credentials in `authorization`, not in the URL");
 const authorization = z
   .string()
   .min(1)

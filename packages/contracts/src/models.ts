@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { httpUrlWithoutCredentials } from "./urls.ts";
 
 // Model providers of a workspace. Secret fields are write-only: reads return masks.
 
@@ -14,15 +15,7 @@ export type ModelProviderKind = (typeof MODEL_PROVIDER_KINDS)[number];
 export const MODEL_TYPES = ["llm", "text-embedding", "rerank"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
-const httpUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  // zod runs refinements even after .url() failed: parse defensively (a throw here was a 500).
-  .refine((u) => {
-    if (!URL.canParse(u)) return false;
-    const parsed = new URL(u);
-    return parsed.username === "" && parsed.password === "";
-  }, "credentials in the URL are not allowed");
+const httpUrl = httpUrlWithoutCredentials("credentials in the URL are not allowed");
 
 /** A model the provider offers, with optional prices (per million tokens) for cost accounting. */
 export const ModelEntry = z

@@ -2,6 +2,7 @@
 // (i18n.test.ts). Values are plain text; `{name}` is filled in by translate().
 import { editorEn } from "./areas/editor.ts";
 import { knowledgeEn } from "./areas/knowledge.ts";
+import { securityEn } from "./areas/security.ts";
 import { webappEn } from "./areas/webapp.ts";
 export const en = {
   "common.name": "Name",
@@ -295,6 +296,7 @@ export const en = {
   ...editorEn,
   ...knowledgeEn,
   ...webappEn,
+  ...securityEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 import type { MessageKey } from "./en.ts";
 import { editorJa } from "./areas/editor.ts";
 import { knowledgeJa } from "./areas/knowledge.ts";
+import { securityJa } from "./areas/security.ts";
 import { webappJa } from "./areas/webapp.ts";
 
 // 日本語. Keys must match en.ts exactly (i18n.test.ts).
@@ -297,4 +298,5 @@ export const ja: Record<MessageKey, string> = {
   ...editorJa,
   ...knowledgeJa,
   ...webappJa,
+  ...securityJa,
 };

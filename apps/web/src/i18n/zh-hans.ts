@@ -1,6 +1,7 @@
 import type { MessageKey } from "./en.ts";
 import { editorZhHans } from "./areas/editor.ts";
 import { knowledgeZhHans } from "./areas/knowledge.ts";
+import { securityZhHans } from "./areas/security.ts";
 import { webappZhHans } from "./areas/webapp.ts";
 
 // 简体中文. Keys must match en.ts exactly (i18n.test.ts).
@@ -292,4 +293,5 @@ export const zhHans: Record<MessageKey, string> = {
   ...editorZhHans,
   ...knowledgeZhHans,
   ...webappZhHans,
+  ...securityZhHans,
 };

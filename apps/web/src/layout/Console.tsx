@@ -14,6 +14,7 @@ import { AuditPage } from "../pages/AuditPage.tsx";
 import { MembersPage } from "../pages/MembersPage.tsx";
 import { ProvidersPage } from "../pages/ProvidersPage.tsx";
 import { AllowlistPage } from "../pages/AllowlistPage.tsx";
+import { SecretsPage } from "../pages/SecretsPage.tsx";
 import { WorkspaceSettingsPage } from "../pages/WorkspaceSettingsPage.tsx";
 
 export function useAccount() {
@@ -32,6 +33,7 @@ const NAV: { href: string; label: MessageKey; permission: Permission }[] = [
   { href: "/workspace/providers", label: "nav.providers", permission: "model_provider.read" },
   { href: "/workspace/allowlist", label: "nav.allowlist", permission: "model_provider.read" },
   { href: "/workspace/settings", label: "nav.settings", permission: "workspace.update" },
+  { href: "/workspace/secrets", label: "nav.secrets", permission: "workspace.update" },
   { href: "/audit", label: "nav.audit", permission: "audit.read" },
   { href: "/account", label: "nav.account", permission: "account.self" },
 ];
@@ -132,6 +134,7 @@ export function Console() {
         <Route path="/workspace/providers" component={ProvidersPage} />
         <Route path="/workspace/allowlist" component={AllowlistPage} />
         <Route path="/workspace/settings" component={WorkspaceSettingsPage} />
+        <Route path="/workspace/secrets" component={SecretsPage} />
         <Route path="/audit" component={AuditPage} />
         <Route>
           <Redirect

@@ -96,7 +96,13 @@ export function Field({ label, name, error, hint, children }: FieldProps) {
   );
 }
 
-const DETAILED = new Set(["validation_failed", "conflict", "bad_request", "provider_not_initialize"]);
+const DETAILED = new Set([
+  "validation_failed",
+  "conflict",
+  "bad_request",
+  "provider_not_initialize",
+  "secret_reference_not_allowed",
+]);
 
 /** Shows an API failure: a translated line for its code, plus the server's detail for input errors. */
 export function ErrorBanner({ error }: { error: unknown }) {
