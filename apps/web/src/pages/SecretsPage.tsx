@@ -140,7 +140,7 @@ function SinksCard() {
     <section className="card" aria-labelledby="sinks-title">
       <h2 id="sinks-title">{t("sinks.title")}</h2>
       <p>{t("sinks.intro")}</p>
-      <SinkForm onDone={refresh} />
+      <SinkForm onDone={() => void refresh()} />
       <ErrorBanner error={list.error ?? update.error ?? remove.error} />
       <table data-testid="audit-sinks">
         <thead>
