@@ -91,6 +91,12 @@ export const RetrievalSettings = z
     hybridMethod: z.enum(["weighted_score", "rrf"]).default("weighted_score"),
     vectorWeight: z.number().min(0).max(1).default(0.7),
     metadataFilter: MetadataFilter.nullable().default(null),
+    /** Re-orders the candidates with a rerank model; `scoreThreshold` then applies to its scores. */
+    rerank: z
+      .object({ providerId: z.uuid(), model: z.string().trim().min(1).max(200) })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 export type RetrievalSettings = z.infer<typeof RetrievalSettings>;

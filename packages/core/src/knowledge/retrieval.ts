@@ -6,6 +6,7 @@ import type { DatasetRow } from "./dataset-access.ts";
 import { segmentQuery } from "./ingest-adapter.ts";
 import { embedQuery } from "./indexing.ts";
 import { metadataFilterSql } from "./metadata-filter.ts";
+import { rerankDepth, rerankItems } from "./rerank.ts";
 import { hasVectorStore, nearestSegments } from "./vector-store.ts";
 
 type Scored = { segmentId: string; score: number };
@@ -195,6 +196,15 @@ export async function searchDataset(
         : fuse(semantic, await fullTextSearch(ctx.db, dataset.id, query, depth, filter), settings);
   }
   const threshold = settings.scoreThreshold;
+  if (settings.rerank) {
+    // The rerank model orders the first-stage candidates; its scores replace theirs.
+    const candidates = await hydrate(ctx.db, dataset, scored.slice(0, rerankDepth(settings.topK)));
+    const reranked = await rerankItems(ctx, settings.rerank, query, candidates, (c) => c.content);
+    return reranked
+      .map(({ item, score }) => ({ ...item, score: Math.round(score * 1e6) / 1e6 }))
+      .filter((c) => threshold === null || c.score >= threshold)
+      .slice(0, settings.topK);
+  }
   const kept = scored.filter((s) => threshold === null || s.score >= threshold).slice(0, settings.topK);
   return hydrate(ctx.db, dataset, kept);
 }

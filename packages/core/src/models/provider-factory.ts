@@ -3,14 +3,17 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createAzure } from "@ai-sdk/azure";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
+import type { EmbeddingModelV4, LanguageModelV4, RerankingModelV4 } from "@ai-sdk/provider";
 import { AppError } from "../errors/app-error.ts";
+import { openAICompatibleReranker } from "./openai-compatible-rerank.ts";
 import type { ProviderConfig } from "./provider-config.ts";
 
 /** What Enclave needs from an SDK provider, whatever its kind. */
 export interface SdkProvider {
   chat(modelName: string): LanguageModelV4;
   embedding(modelName: string): EmbeddingModelV4;
+  /** Rerank models: OpenAI-compatible servers only for now (the others throw provider_not_initialize). */
+  rerank?(modelName: string): RerankingModelV4;
 }
 
 const OPENAI_URL = "https://api.openai.com/v1";
@@ -67,7 +70,17 @@ export function buildSdkProvider(config: ProviderConfig, fetch: typeof globalThi
         includeUsage: true,
         fetch,
       });
-      return { chat: (m) => p.chatModel(m), embedding: (m) => p.embeddingModel(m) };
+      return {
+        chat: (m) => p.chatModel(m),
+        embedding: (m) => p.embeddingModel(m),
+        rerank: (m) =>
+          openAICompatibleReranker({
+            baseUrl: settings.baseUrl!,
+            apiKey: credentials.apiKey,
+            modelId: m,
+            fetch,
+          }),
+      };
     }
     case "bedrock": {
       const region = settings.region!;

@@ -1,4 +1,5 @@
 import { createDownload, type EmbeddingModel, type LanguageModel } from "ai";
+import type { RerankingModelV4 } from "@ai-sdk/provider";
 import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
 import { outboundFetch } from "./outbound.ts";
@@ -122,4 +123,21 @@ export async function resolveEmbeddingModel(
     providerKind: config.kind,
     modelName: settings.name,
   };
+}
+
+/** Resolves a rerank model of a workspace provider (listed with type "rerank" when models are listed). */
+export async function resolveRerankModel(
+  ctx: Ctx,
+  settings: { providerId: string; name: string },
+): Promise<RerankingModelV4> {
+  const entry = await loadEntry(ctx, settings.providerId);
+  if (!entry) throw notInitialised("the rerank model's provider is not configured in this workspace");
+  const { config } = entry;
+  const listed = config.models.some((m) => m.name === settings.name && m.type === "rerank");
+  if (config.models.length > 0 && !listed) {
+    throw notInitialised(`model ${settings.name} is not one of this provider's rerank models`);
+  }
+  const provider = await sdkFor(ctx, entry);
+  if (!provider.rerank) throw notInitialised(`${config.kind} providers offer no rerank models here yet`);
+  return provider.rerank(settings.name);
 }
