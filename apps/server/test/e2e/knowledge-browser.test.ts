@@ -148,6 +148,7 @@ describe.skipIf(!hasChromium)("knowledge pages in a real browser", { timeout: 60
     });
     await page.waitForTimeout(2500);
     expect(polls).toBe(0);
+    await page.getByTestId("documents").scrollIntoViewIfNeeded();
     await w.shot(page, "knowledge-dataset-light");
   });
 
@@ -186,6 +187,7 @@ describe.skipIf(!hasChromium)("knowledge pages in a real browser", { timeout: 60
     await page.getByTestId("locale").selectOption("ja");
     await page.getByRole("heading", { name: "ドキュメント", exact: true }).waitFor();
     expect(checkUntranslated(cats, "ja", await visible())).toEqual([]);
+    await page.getByTestId("documents").scrollIntoViewIfNeeded();
     await w.shot(page, "knowledge-dataset-ja");
     await page.getByRole("link", { name: "ナレッジ", exact: true }).click();
     await page.getByRole("heading", { name: "ナレッジ", level: 1 }).waitFor();
