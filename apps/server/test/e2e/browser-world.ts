@@ -33,14 +33,20 @@ export interface BrowserWorld {
   close(): Promise<void>;
 }
 
-export async function startBrowserWorld(opts: { env?: Record<string, string> } = {}): Promise<BrowserWorld> {
+export async function startBrowserWorld(
+  opts: {
+    env?: Record<string, string>;
+    /** The server under test, when the default one is not enough (e.g. one running the worker). */
+    createApp?: () => Promise<TestApp>;
+  } = {},
+): Promise<BrowserWorld> {
   const build = spawnSync(process.execPath, [join(ROOT, "apps/web/scripts/ensure-built.js")], {
     encoding: "utf8",
   });
   if (build.status !== 0) throw new Error(`web build failed: ${build.stderr}`);
   mkdirSync(SHOTS, { recursive: true });
   const fake = await startFakeModelServer();
-  const t = await createTestApp(opts.env ? { env: opts.env } : {});
+  const t = opts.createApp ? await opts.createApp() : await createTestApp(opts.env ? { env: opts.env } : {});
   await t.app.listen({ host: "127.0.0.1", port: 0 });
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({

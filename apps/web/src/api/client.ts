@@ -19,7 +19,8 @@ const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 // The CSRF token lives only in memory (and in the server's cookie); never in storage.
 let csrfToken: string | null = null;
 
-async function fetchCsrf(): Promise<string> {
+/** Fetches a fresh CSRF token (after a `csrf_failed` refusal, or on first use). */
+export async function fetchCsrf(): Promise<string> {
   const res = await fetch(`${BASE}/csrf`, {
     credentials: "same-origin",
     headers: { accept: "application/json" },
@@ -31,6 +32,11 @@ async function fetchCsrf(): Promise<string> {
   return csrfToken;
 }
 
+/** The CSRF token in memory, fetched on first use; for requests made outside api() (uploads). */
+export async function csrf(): Promise<string> {
+  return csrfToken ?? (await fetchCsrf());
+}
+
 async function toError(res: Response): Promise<ApiError> {
   let body: { code?: unknown; message?: unknown; details?: unknown } = {};
   try {
@@ -38,6 +44,16 @@ async function toError(res: Response): Promise<ApiError> {
   } catch {
     // A proxy's HTML error page: keep the status only.
   }
+  return errorFromBody(res.status, res.statusText, body);
+}
+
+/** Maps an error answer's parsed body to an ApiError. */
+export function errorFromBody(
+  status: number,
+  statusText: string,
+  body: { code?: unknown; message?: unknown; details?: unknown },
+): ApiError {
+  const res = { status, statusText };
   const code = isErrorCode(body.code) ? body.code : res.status >= 500 ? "internal_error" : "bad_request";
   const message = typeof body.message === "string" ? body.message : res.statusText;
   return new ApiError(res.status, code, message, body.details);

@@ -16,6 +16,10 @@ import { ProvidersPage } from "../pages/ProvidersPage.tsx";
 import { AllowlistPage } from "../pages/AllowlistPage.tsx";
 import { SecretsPage } from "../pages/SecretsPage.tsx";
 import { WorkspaceSettingsPage } from "../pages/WorkspaceSettingsPage.tsx";
+import { DatasetsPage } from "../pages/knowledge/DatasetsPage.tsx";
+import { DatasetPage } from "../pages/knowledge/DatasetPage.tsx";
+import { DocumentPage } from "../pages/knowledge/DocumentPage.tsx";
+import { HitTestingPage } from "../pages/knowledge/HitTestingPage.tsx";
 
 export function useAccount() {
   return useQuery({ queryKey: ["account"], queryFn: () => get<AccountView>("/account"), retry: false });
@@ -29,6 +33,7 @@ export function useCan(permission: Permission): boolean {
 
 const NAV: { href: string; label: MessageKey; permission: Permission }[] = [
   { href: "/apps", label: "nav.apps", permission: "app.read" },
+  { href: "/knowledge", label: "knowledge.nav", permission: "dataset.read" },
   { href: "/workspace/members", label: "nav.members", permission: "member.read" },
   { href: "/workspace/providers", label: "nav.providers", permission: "model_provider.read" },
   { href: "/workspace/allowlist", label: "nav.allowlist", permission: "model_provider.read" },
@@ -129,6 +134,10 @@ export function Console() {
       <Switch>
         <Route path="/apps" component={AppsPage} />
         <Route path="/apps/:id" component={AppDetailPage} />
+        <Route path="/knowledge" component={DatasetsPage} />
+        <Route path="/knowledge/:id/hit-testing" component={HitTestingPage} />
+        <Route path="/knowledge/:id/documents/:documentId" component={DocumentPage} />
+        <Route path="/knowledge/:id" component={DatasetPage} />
         <Route path="/account" component={AccountPage} />
         <Route path="/workspace/members" component={MembersPage} />
         <Route path="/workspace/providers" component={ProvidersPage} />
