@@ -44,6 +44,8 @@ describe.skipIf(!hasChromium)("app editor in a real browser", { timeout: 90_000 
     expect((await draft()).userInputForm).toEqual([]);
 
     await fields.nth(0).getByLabel("Variable name").fill("city");
+    // Checked live after the first attempt: the fixed field clears.
+    expect(await page.getByTestId("editor-invalid").count()).toBe(0);
     await fields.nth(0).getByLabel("Label").fill("City");
     await fields.nth(0).getByLabel("Required").check();
     await page.getByRole("button", { name: "Add field" }).click();
@@ -73,6 +75,7 @@ describe.skipIf(!hasChromium)("app editor in a real browser", { timeout: 90_000 
     await page.getByRole("button", { name: "Add question" }).click();
     await page.getByLabel("Suggested question 2").fill("Somewhere warm?");
     await page.getByLabel("Memory: earlier exchanges sent to the model (0–100)").fill("4");
+    await page.evaluate("window.scrollTo(0, 0)");
     await w.shot(page, "editor-light");
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.getByText("Saved.").waitFor();
@@ -113,8 +116,38 @@ describe.skipIf(!hasChromium)("app editor in a real browser", { timeout: 90_000 
     for (const row of rows) expect(row).toContain(OWNER.name);
 
     await page.getByTestId("theme").click();
+    await page.evaluate("window.scrollTo(0, 0)");
     await w.shot(page, "editor-dark");
     expect(w.dialogs).toEqual([]);
     expect(w.pageErrors).toEqual([]);
+  });
+
+  it("edits a model provider: renamed, key kept when left empty, only its mask ever shown", async () => {
+    const page = await w.newPage();
+    await signIn(w, page);
+    await page.getByRole("link", { name: "Model providers" }).click();
+    const card = page.getByTestId("provider").filter({ hasText: "Local fake" });
+    await card.getByRole("button", { name: "Edit" }).click();
+    const edit = card.getByTestId("provider-edit");
+    expect(await edit.getByLabel("API key").inputValue()).toBe("");
+    expect(await edit.textContent()).toMatch(/keep the current value \(sk-/);
+    await edit.getByLabel("Name", { exact: true }).fill("Local renamed");
+    await edit.getByLabel("Models").fill(`${FAKE_MODEL}\nembed-8 text-embedding\nspare-model`);
+    await edit.getByRole("button", { name: "Save provider" }).click();
+    await page.getByTestId("provider").getByText("Local renamed").waitFor();
+    expect(await page.content()).not.toContain("sk-e2e-canary-0123456789");
+    const [provider] = (
+      (await owner.get("/console/api/workspaces/current/model-providers")).json() as {
+        data: { id: string; name: string; models: { name: string; type: string }[] }[];
+      }
+    ).data;
+    expect(provider!.models.map((m) => `${m.name}:${m.type}`)).toEqual([
+      `${FAKE_MODEL}:llm`,
+      "embed-8:text-embedding",
+      "spare-model:llm",
+    ]);
+    // The stored key still works: it was kept, not blanked.
+    const test = await owner.post(`/console/api/workspaces/current/model-providers/${provider!.id}/test`, {});
+    expect(test.json()).toMatchObject({ ok: true });
   });
 });

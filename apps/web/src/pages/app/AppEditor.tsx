@@ -35,7 +35,6 @@ export function AppEditor({ app, canEdit }: { app: AppView; canEdit: boolean }) 
   const client = useQueryClient();
   const [base, setBase] = useState(() => ({ at: app.updatedAt, draft: draftOf(app) }));
   const [draft, setDraft] = useState(base.draft);
-  const [errors, setErrors] = useState<EditorErrors>({});
   const dirty = JSON.stringify(draft) !== JSON.stringify(base.draft);
   // A newer app from the server becomes the baseline; unsaved edits are kept, never overwritten.
   if (app.updatedAt !== base.at) {
@@ -56,22 +55,18 @@ export function AppEditor({ app, canEdit }: { app: AppView; canEdit: boolean }) 
     setDraft((d) => ({ ...d, config: { ...d.config, ...patch } }));
     save.reset();
   };
+  // After the first save attempt the fields are checked live, so a fixed one clears at once.
+  const [tried, setTried] = useState(false);
+  const checked = checkDraft(draft);
+  const errors = tried ? checked.errors : {};
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const checked = validateConfig(draft.config);
-    const input = UpdateAppInput.safeParse({
-      name: draft.name,
-      description: draft.description,
-      ...("config" in checked ? { config: checked.config } : {}),
-    });
-    const next: EditorErrors = "errors" in checked ? { ...checked.errors } : {};
-    if (!input.success) for (const i of input.error.issues) next[String(i.path[0])] ??= issueMessage(i);
-    setErrors(next);
-    if (Object.keys(next).length > 0 || !input.success) {
+    setTried(true);
+    if (!checked.input) {
       queueMicrotask(() => document.querySelector<HTMLElement>("[aria-invalid='true']")?.focus());
       return;
     }
-    save.mutate(input.data);
+    save.mutate(checked.input, { onSuccess: () => setTried(false) });
   }
   const c = draft.config;
   const missing = missingVariables(c.prePrompt, c.userInputForm);
@@ -163,6 +158,19 @@ export function AppEditor({ app, canEdit }: { app: AppView; canEdit: boolean }) 
       <AppVersions app={app} />
     </form>
   );
+}
+
+/** The PATCH body when the draft passes the contracts schemas, and the field errors otherwise. */
+function checkDraft(draft: Draft): { input: UpdateAppInput | null; errors: EditorErrors } {
+  const config = validateConfig(draft.config);
+  const input = UpdateAppInput.safeParse({
+    name: draft.name,
+    description: draft.description,
+    ...("config" in config ? { config: config.config } : {}),
+  });
+  const errors: EditorErrors = "errors" in config ? { ...config.errors } : {};
+  if (!input.success) for (const i of input.error.issues) errors[String(i.path[0])] ??= issueMessage(i);
+  return { input: input.success && "config" in config ? input.data : null, errors };
 }
 
 function SaveError({ error }: { error: unknown }) {
