@@ -9,6 +9,8 @@ export interface AppVersionView {
   version: number;
   config: AppConfig;
   createdBy: string | null;
+  /** The publisher's display name (null once the account is gone). */
+  createdByName: string | null;
   createdAt: string;
 }
 

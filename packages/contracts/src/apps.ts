@@ -67,6 +67,58 @@ export const UserInputField = z.union([
 ]);
 export type UserInputField = z.infer<typeof UserInputField>;
 
+export const USER_INPUT_CONTROLS = ["text-input", "paragraph", "select", "number"] as const;
+export type UserInputControl = (typeof USER_INPUT_CONTROLS)[number];
+/** The settings of each kind of control, e.g. `UserInputSpecs["select"]` has `options`. */
+export type UserInputSpecs = {
+  [K in UserInputControl]: Extract<UserInputField, Record<K, unknown>>[K];
+};
+export type UserInputSpec = UserInputSpecs[UserInputControl];
+
+/** A form control's kind (`text-input`, …) and its settings. */
+export function inputFieldSpec(field: UserInputField): { control: UserInputControl; spec: UserInputSpec } {
+  const control = Object.keys(field)[0] as UserInputControl;
+  return { control, spec: (field as Record<UserInputControl, UserInputSpec>)[control] };
+}
+
+/** `{{ name }}` in a prompt; group 1 is the variable. Shared by the renderer and the editor. */
+export const PROMPT_VARIABLE = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
+
+/** The distinct `{{variables}}` a prompt uses, in order of first use. */
+export function promptVariables(prompt: string): string[] {
+  return [...new Set([...prompt.matchAll(PROMPT_VARIABLE)].map((m) => m[1]!))];
+}
+
+// Two controls with one variable name would make `inputs` ambiguous.
+const userInputForm = z
+  .array(UserInputField)
+  .max(50)
+  .superRefine((fields, ctx) => {
+    const seen = new Set<string>();
+    fields.forEach((f, i) => {
+      const { control, spec } = inputFieldSpec(f);
+      if (seen.has(spec.variable)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [i, control, "variable"],
+          message: "variable names must be unique",
+          params: { reason: "duplicate_variable" },
+        });
+      }
+      seen.add(spec.variable);
+      const bad = (prop: string, reason: string, message: string) =>
+        ctx.addIssue({ code: "custom", path: [i, control, prop], message, params: { reason } });
+      if ("options" in spec && spec.default !== undefined && !spec.options.includes(spec.default)) {
+        bad("default", "default_not_an_option", "the default must be one of the options");
+      }
+      if (control === "number" && "min" in spec) {
+        const { min, max } = spec as UserInputSpecs["number"];
+        if (min !== undefined && max !== undefined && min > max)
+          bad("max", "max_below_min", "max is below min");
+      }
+    });
+  });
+
 /** Sampling parameters passed to the model (names as the OpenAI API spells them). */
 export const ModelParameters = z
   .object({
@@ -97,7 +149,7 @@ export const AppConfig = z
   .object({
     model: AppModelSettings.nullable().default(null),
     prePrompt: z.string().max(50_000).default(""),
-    userInputForm: z.array(UserInputField).max(50).default([]),
+    userInputForm: userInputForm.default([]),
     openingStatement: z.string().max(10_000).default(""),
     suggestedQuestions: z.array(z.string().trim().min(1).max(500)).max(10).default([]),
     /** How many earlier exchanges of the conversation are sent to the model. */

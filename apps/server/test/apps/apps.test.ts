@@ -66,6 +66,11 @@ describe("console apps: CRUD, drafts and published versions", () => {
       [1, "You are helpful."],
     ]);
     expect(versions.data[0]!.createdBy).toBe(w.admin.accountId);
+    // The versions list names the publisher, so the editor can show who published what.
+    expect(versions.data.map((v) => (v as { createdByName?: string }).createdByName)).toEqual([
+      "admin",
+      "editor",
+    ]);
     const events = (await auditOf(t.database.db, "app.publish")).filter((e) => e.targetId === app.id);
     expect(events.map((e) => e.details)).toEqual([
       expect.objectContaining({ version: 1 }),
@@ -137,6 +142,41 @@ describe("console apps: CRUD, drafts and published versions", () => {
       expect((await c.patch(`/console/api/apps/${app.id}`, { description: "ok" })).statusCode).toBe(200);
     }
     expect((await w.owner.client.delete(`/console/api/apps/${app.id}`)).statusCode).toBe(204);
+  });
+
+  it("an input form with a bad or repeated variable, or a default that is no option, is refused whole", async () => {
+    const app = await createPublishableApp(w.editor.client, w.providerId);
+    const text = (variable: string) => ({ "text-input": { label: "L", variable } });
+    for (const userInputForm of [
+      [text("1city")],
+      [text("city name")],
+      [text("x".repeat(65))],
+      [text("city"), { select: { label: "C", variable: "city", options: ["a"] } }],
+      [{ select: { label: "C", variable: "city", options: ["a", "b"], default: "c" } }],
+      [{ number: { label: "N", variable: "n", min: 5, max: 1 } }],
+      [{ select: { label: "C", variable: "city", options: [] } }],
+    ]) {
+      const res = await w.editor.client.patch(`/console/api/apps/${app.id}`, {
+        name: "must not stick",
+        config: { prePrompt: "about {{city}}", userInputForm },
+      });
+      expect(res.statusCode, JSON.stringify(userInputForm)).toBe(400);
+      expect(res.json()).toMatchObject({ code: "validation_failed" });
+    }
+    const [row] = await t.database.db.select().from(apps).where(eq(apps.id, app.id));
+    expect(row!.name).toBe("Helpdesk");
+    expect((row!.draftConfig as { userInputForm: unknown[] }).userInputForm).toEqual([]);
+    const ok = await w.editor.client.patch(`/console/api/apps/${app.id}`, {
+      config: {
+        prePrompt: "about {{city}}",
+        userInputForm: [
+          text("city"),
+          { select: { label: "Tone", variable: "tone", options: ["dry", "warm"], default: "warm" } },
+        ],
+      },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect((ok.json() as AppView).config.userInputForm).toHaveLength(2);
   });
 
   it("mass assignment: server-set fields in a body are refused and nothing changes", async () => {

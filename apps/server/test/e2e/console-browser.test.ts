@@ -232,7 +232,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     expect(await page.getByTestId("app-name").textContent()).toBe(XSS);
 
     await page.getByLabel("Model provider").selectOption({ label: `Local ${XSS}` });
-    await page.getByLabel("Model", { exact: true }).fill(FAKE_MODEL);
+    await page.getByLabel("Model", { exact: true }).selectOption(FAKE_MODEL);
     await page.getByLabel("Instructions (system prompt)").fill("You are terse.");
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.getByText("Saved.").waitFor();

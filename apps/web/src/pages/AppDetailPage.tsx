@@ -1,109 +1,21 @@
 import { type FormEvent, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "wouter";
-import {
-  AppConfig,
-  type ApiKeyView,
-  type AppView,
-  CreateApiKeyInput,
-  type CreatedApiKey,
-  type ModelProviderView,
-  UpdateAppInput,
-} from "@enclave/contracts";
-import { del, get, patch, post } from "../api/client.ts";
+import { type ApiKeyView, type AppView, CreateApiKeyInput, type CreatedApiKey } from "@enclave/contracts";
+import { del, get, post } from "../api/client.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useCan } from "../layout/Console.tsx";
 import { ConfirmButton } from "../ui/ConfirmButton.tsx";
 import { ErrorBanner, Field, formValues, useZodForm } from "../ui/form.tsx";
 import { formatDate } from "../ui/format.ts";
 import { ApiUsage } from "./app/ApiUsage.tsx";
+import { AppEditor } from "./app/AppEditor.tsx";
 import { AppLogs } from "./app/AppLogs.tsx";
 import { AppSettings } from "./app/AppSettings.tsx";
 import { AppUsage } from "./app/AppUsage.tsx";
 
 const TABS = ["editor", "settings", "api", "logs", "usage"] as const;
 type Tab = (typeof TABS)[number];
-
-function Editor({ app, canEdit }: { app: AppView; canEdit: boolean }) {
-  const { t } = useI18n();
-  const client = useQueryClient();
-  const form = useZodForm(UpdateAppInput);
-  const providers = useQuery({
-    queryKey: ["providers"],
-    queryFn: () => get<{ data: ModelProviderView[] }>("/workspaces/current/model-providers"),
-  });
-  const save = useMutation({
-    mutationFn: (input: UpdateAppInput) => patch<AppView>(`/apps/${app.id}`, input),
-    onSuccess: (next) => client.setQueryData(["app", app.id], next),
-  });
-  function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const v = formValues(e.currentTarget);
-    const model =
-      v.providerId && v.modelName
-        ? { providerId: v.providerId, name: v.modelName, parameters: app.config.model?.parameters ?? {} }
-        : null;
-    const config = AppConfig.safeParse({
-      ...app.config,
-      model,
-      prePrompt: v.prePrompt ?? "",
-      openingStatement: v.openingStatement ?? "",
-    });
-    const input = form.validate({
-      name: v.name,
-      description: v.description ?? "",
-      config: config.success ? config.data : undefined,
-    });
-    if (input) save.mutate(input);
-  }
-  return (
-    <section className="card" aria-labelledby="editor-title">
-      <h2 id="editor-title">{t("app.editor")}</h2>
-      <form onSubmit={submit} noValidate key={`${app.updatedAt}-${providers.isFetched}`}>
-        <fieldset disabled={!canEdit}>
-          <Field label={t("common.name")} name="name" error={form.errors.name}>
-            {(p) => <input {...p} defaultValue={app.name} />}
-          </Field>
-          <Field label={t("apps.description")} name="description" error={form.errors.description}>
-            {(p) => <input {...p} defaultValue={app.description} />}
-          </Field>
-          <div className="row-form">
-            <Field label={t("app.provider")} name="providerId">
-              {(p) => (
-                <select {...p} defaultValue={app.config.model?.providerId ?? ""}>
-                  <option value="">{t("app.noModel")}</option>
-                  {providers.data?.data.map((pr) => (
-                    <option key={pr.id} value={pr.id}>
-                      {pr.name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label={t("app.model")} name="modelName" error={form.errors.config}>
-              {(p) => <input {...p} defaultValue={app.config.model?.name ?? ""} spellCheck={false} />}
-            </Field>
-          </div>
-          <Field label={t("app.prePrompt")} name="prePrompt">
-            {(p) => <textarea {...p} rows={6} defaultValue={app.config.prePrompt} />}
-          </Field>
-          <Field label={t("app.openingStatement")} name="openingStatement">
-            {(p) => <textarea {...p} rows={2} defaultValue={app.config.openingStatement} />}
-          </Field>
-          <ErrorBanner error={save.error} />
-          {save.isSuccess && (
-            <p className="banner banner-ok" role="status">
-              {t("common.saved")}
-            </p>
-          )}
-          <button type="submit" disabled={save.isPending}>
-            {t("app.saveDraft")}
-          </button>
-        </fieldset>
-      </form>
-    </section>
-  );
-}
 
 function ApiKeys({ app }: { app: AppView }) {
   const { t, locale } = useI18n();
@@ -255,7 +167,7 @@ export function AppDetailPage() {
         ))}
       </div>
       <div role="tabpanel" id="app-panel" aria-labelledby={`tab-${tab}`}>
-        {tab === "editor" && <Editor app={a} canEdit={canEdit} />}
+        {tab === "editor" && <AppEditor app={a} canEdit={canEdit} />}
         {tab === "settings" && <AppSettings app={a} canEdit={canEdit} />}
         {tab === "api" && (
           <>

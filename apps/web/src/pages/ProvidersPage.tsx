@@ -13,6 +13,7 @@ import { useT } from "../i18n/i18n.tsx";
 import { useCan } from "../layout/Console.tsx";
 import { ConfirmButton } from "../ui/ConfirmButton.tsx";
 import { ErrorBanner, Field, formValues, useZodForm } from "../ui/form.tsx";
+import { ProviderEdit } from "./ProviderEdit.tsx";
 
 // Which inputs each kind takes, beside name and models (see docs/api/console-models.md).
 const FIELDS: Record<ModelProviderKind, string[]> = {
@@ -109,6 +110,7 @@ function AddProvider() {
 function ProviderCard({ provider, canManage }: { provider: ModelProviderView; canManage: boolean }) {
   const t = useT();
   const client = useQueryClient();
+  const [editing, setEditing] = useState(false);
   const test = useMutation({
     mutationFn: () => post<ProviderTestResult>(`/workspaces/current/model-providers/${provider.id}/test`, {}),
   });
@@ -135,8 +137,19 @@ function ProviderCard({ provider, canManage }: { provider: ModelProviderView; ca
         <dt>{t("providers.models")}</dt>
         <dd>{provider.models.map((m) => m.name).join(", ") || t("providers.anyModel")}</dd>
       </dl>
-      {canManage && (
+      {canManage && editing && (
+        <ProviderEdit
+          provider={provider}
+          fields={FIELDS[provider.kind]}
+          secret={SECRET}
+          onDone={() => setEditing(false)}
+        />
+      )}
+      {canManage && !editing && (
         <div className="actions">
+          <button type="button" className="button-secondary button-small" onClick={() => setEditing(true)}>
+            {t("editor.providers.edit")}
+          </button>
           <button
             type="button"
             className="button-secondary button-small"

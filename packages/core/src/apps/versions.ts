@@ -1,6 +1,6 @@
 import { and, desc, eq, max } from "drizzle-orm";
 import { ModelEntry, type AppConfig, type AppVersionView, type AppView } from "@enclave/contracts";
-import { apps, appVersions, modelProviders, type Database } from "@enclave/db";
+import { accounts, apps, appVersions, modelProviders, type Database } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
@@ -82,15 +82,17 @@ export async function listAppVersions(ctx: Ctx, appId: string): Promise<AppVersi
   requirePermission(ctx, "app.read");
   const row = await loadAppRow(ctx.db, ctx, appId);
   const rows = await ctx.db
-    .select()
+    .select({ v: appVersions, createdByName: accounts.name })
     .from(appVersions)
+    .leftJoin(accounts, eq(accounts.id, appVersions.createdBy))
     .where(eq(appVersions.appId, row.id))
     .orderBy(desc(appVersions.version));
-  return rows.map((v) => ({
+  return rows.map(({ v, createdByName }) => ({
     id: v.id,
     version: v.version,
     config: parseStoredConfig(v.config),
     createdBy: v.createdBy,
+    createdByName,
     createdAt: v.createdAt.toISOString(),
   }));
 }

@@ -1,4 +1,4 @@
-import type { UserInputField } from "@enclave/contracts";
+import { PROMPT_VARIABLE, type UserInputField } from "@enclave/contracts";
 import { AppError } from "../errors/app-error.ts";
 
 type Control = "text-input" | "paragraph" | "select" | "number";
@@ -52,14 +52,12 @@ function bad(message: string): AppError {
   return new AppError("validation_failed", message);
 }
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}/g;
-
 /**
  * Fills `{{variable}}` placeholders from `values`; unknown ones become empty. Values are inserted
  * once and never re-scanned, so an input containing `{{other}}` stays literal text.
  */
 export function renderTemplate(template: string, values: Record<string, string | number>): string {
-  return template.replace(PLACEHOLDER, (_m, name: string) =>
+  return template.replace(PROMPT_VARIABLE, (_m, name: string) =>
     Object.hasOwn(values, name) ? String(values[name]) : "",
   );
 }
