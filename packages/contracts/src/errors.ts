@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   /** A knowledge base's embedding model is missing (high_quality needs one). */
   dataset_not_initialized: 400,
   validation_failed: 400,
+  /** A document action that does not apply (unknown action, or the document's state forbids it). */
+  invalid_action: 400,
+  /** The document is being indexed: wait for it to complete (or fail) and try again. */
+  document_indexing: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -186,8 +186,40 @@ export const DifyListQuery = z
   .strict();
 export type DifyListQuery = z.infer<typeof DifyListQuery>;
 
+/** update-by-text: a new text re-indexes the document (name is then required, as in Dify). */
+export const DifyUpdateByText = z
+  .object({
+    name: z.string().trim().min(1).max(255).optional(),
+    text: z.string().min(1).max(5_000_000).optional(),
+    ...documentSettings,
+    doc_form: z.enum(DOC_FORMS).optional(),
+  })
+  .strict()
+  .refine((b) => b.text === undefined || b.name !== undefined, {
+    message: "name is required when text is given",
+    path: ["name"],
+  });
+export type DifyUpdateByText = z.infer<typeof DifyUpdateByText>;
+
+export const DifyUpdateByFileData = z
+  .object({
+    ...documentSettings,
+    doc_form: z.enum(DOC_FORMS).optional(),
+    name: z.string().trim().min(1).max(255).optional(),
+  })
+  .strict();
+export type DifyUpdateByFileData = z.infer<typeof DifyUpdateByFileData>;
+
+export const DOCUMENT_STATUS_ACTIONS = ["enable", "disable", "archive", "un_archive"] as const;
+export type DocumentStatusAction = (typeof DOCUMENT_STATUS_ACTIONS)[number];
+
+export const DifyDocumentIds = z.object({ document_ids: z.array(z.uuid()).min(1).max(100) }).strict();
+export type DifyDocumentIds = z.infer<typeof DifyDocumentIds>;
+
 export const DifyDatasetParams = z.object({ dataset_id: z.uuid() }).strict();
 export const DifyDocumentParams = z.object({ dataset_id: z.uuid(), document_id: z.uuid() }).strict();
+export const DifyBatchParams = z.object({ dataset_id: z.uuid(), batch: z.string().min(1).max(64) }).strict();
+export const DifyStatusParams = z.object({ dataset_id: z.uuid(), action: z.string().max(40) }).strict();
 export const DifySegmentParams = z
   .object({ dataset_id: z.uuid(), document_id: z.uuid(), segment_id: z.uuid() })
   .strict();

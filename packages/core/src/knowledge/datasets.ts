@@ -181,7 +181,7 @@ export async function deleteDataset(ctx: Ctx, datasetId: string): Promise<void> 
   const keys = await withTransaction(ctx, async (tx, txCtx) => {
     const row = await loadDataset(tx, txCtx, datasetId, { manage: true, forUpdate: true });
     const files = await tx
-      .select({ key: documents.fileKey })
+      .select({ key: documents.fileKey, pending: documents.pendingUpdate })
       .from(documents)
       .where(eq(documents.datasetId, row.id));
     await tx.delete(datasets).where(eq(datasets.id, row.id));
@@ -190,7 +190,7 @@ export async function deleteDataset(ctx: Ctx, datasetId: string): Promise<void> 
       target: { type: "dataset", id: row.id },
       details: { documents: files.length, createdBy: row.createdBy },
     });
-    return files.map((f) => f.key);
+    return files.flatMap((f) => (f.pending ? [f.key, f.pending.fileKey] : [f.key]));
   });
   // After commit: a failed delete leaves an orphan file, never a document without its file.
   for (const key of keys) await ctx.services.files?.delete(key).catch(() => undefined);

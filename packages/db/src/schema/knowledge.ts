@@ -36,6 +36,24 @@ export const DATA_SOURCE_TYPES = ["upload_file", "text"] as const;
 /** chunk: general mode; parent: context returned for its children; child: matched in parent-child mode. */
 export const SEGMENT_ROLES = ["chunk", "parent", "child"] as const;
 
+/** The new original and settings of a document being re-indexed, and how far that has got. */
+export interface PendingDocumentUpdate {
+  name: string;
+  fileKey: string;
+  fileName: string;
+  fileSize: number;
+  fileMime: string;
+  fileKind: string;
+  fileSha256: string;
+  docForm: (typeof DOC_FORMS)[number];
+  processRule: Record<string, unknown>;
+  status: "waiting" | "parsing" | "splitting" | "indexing" | "error";
+  error: string | null;
+  progressDone: number;
+  progressTotal: number;
+  requestedAt: string;
+}
+
 /**
  * A knowledge base. Who may see it follows Dify: owners/admins always, `only_me` its creator,
  * `partial_members` the accounts in dataset_permissions, `all_team_members` every member.
@@ -116,6 +134,11 @@ export const documents = pgTable(
     tokens: integer("tokens").notNull().default(0),
     /** Custom metadata fields (string, number or ISO time values) used by retrieval filters. */
     metadata: jsonb("metadata").$type<Record<string, string | number>>().notNull().default({}),
+    /**
+     * A replacement (update-by-text/file) being indexed while the current chunks stay searchable:
+     * the worker swaps old for new chunks in one transaction, then clears this.
+     */
+    pendingUpdate: jsonb("pending_update").$type<PendingDocumentUpdate>(),
     processingStartedAt: at("processing_started_at"),
     parsingCompletedAt: at("parsing_completed_at"),
     /** Set in the transaction that wrote the chunks: a re-run skips parsing and splitting. */

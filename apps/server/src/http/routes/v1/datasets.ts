@@ -32,11 +32,11 @@ import {
   updateSegment,
 } from "@enclave/core";
 import { readUpload } from "../console/dataset-upload.ts";
+import { registerDatasetDocumentRoutes } from "./dataset-documents.ts";
 import {
   fromDifyRetrieval,
   toDifyDataset,
   toDifyDocument,
-  toDifyIndexingStatus,
   toDifyRecord,
   toDifySegment,
 } from "./dify-knowledge-shapes.ts";
@@ -148,11 +148,7 @@ export function knowledgeApiRoutes() {
       await deleteDocument(request.ctx, dataset_id, document_id);
       return reply.status(204).send();
     });
-    // Dify's `{batch}`: the batch id Enclave hands out is the document id.
-    app.get(`${DOC}/indexing-status`, READ, async (request) => {
-      const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
-      return { data: [toDifyIndexingStatus(await getDocument(request.ctx, dataset_id, document_id))] };
-    });
+    registerDatasetDocumentRoutes(app);
 
     app.get(`${DOC}/segments`, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
