@@ -5,6 +5,8 @@ import {
   DATASET_PERMISSIONS,
   DOC_FORMS,
   INDEXING_TECHNIQUES,
+  METADATA_TYPES,
+  MetadataFieldName,
   SEARCH_METHODS,
 } from "./knowledge.ts";
 
@@ -50,7 +52,16 @@ export const DifyRetrievalModel = z
               .object({
                 name: z.string().min(1).max(64),
                 comparison_operator: z.enum(COMPARISON_OPERATORS),
-                value: z.union([z.string().max(1000), z.number()]).nullish(),
+                value: z
+                  .union([
+                    z.string().max(1000),
+                    z.number(),
+                    z
+                      .array(z.union([z.string().max(1000), z.number()]))
+                      .min(1)
+                      .max(100),
+                  ])
+                  .nullish(),
               })
               .strict(),
           )
@@ -215,6 +226,43 @@ export type DocumentStatusAction = (typeof DOCUMENT_STATUS_ACTIONS)[number];
 
 export const DifyDocumentIds = z.object({ document_ids: z.array(z.uuid()).min(1).max(100) }).strict();
 export type DifyDocumentIds = z.infer<typeof DifyDocumentIds>;
+
+export const DifyCreateMetadataField = z
+  .object({ type: z.enum(METADATA_TYPES), name: MetadataFieldName })
+  .strict();
+export const DifyRenameMetadataField = z.object({ name: MetadataFieldName }).strict();
+export const DifyMetadataParams = z.object({ dataset_id: z.uuid(), metadata_id: z.uuid() }).strict();
+export const DifyBuiltInParams = z
+  .object({ dataset_id: z.uuid(), action: z.enum(["enable", "disable"]) })
+  .strict();
+
+export const DifyDocumentsMetadata = z
+  .object({
+    operation_data: z
+      .array(
+        z
+          .object({
+            document_id: z.uuid(),
+            metadata_list: z
+              .array(
+                z
+                  .object({
+                    id: z.uuid(),
+                    name: MetadataFieldName,
+                    value: z.union([z.string().max(1000), z.number()]).nullish(),
+                  })
+                  .strict(),
+              )
+              .max(50),
+            partial_update: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict();
+export type DifyDocumentsMetadata = z.infer<typeof DifyDocumentsMetadata>;
 
 export const DifyDatasetParams = z.object({ dataset_id: z.uuid() }).strict();
 export const DifyDocumentParams = z.object({ dataset_id: z.uuid(), document_id: z.uuid() }).strict();

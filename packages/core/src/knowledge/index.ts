@@ -11,3 +11,4 @@ export * from "./dataset-keys.ts";
 export { segmentForIndex, segmentQuery } from "./ingest-adapter.ts";
 export * from "./document-actions.ts";
 export * from "./document-update.ts";
+export * from "./metadata-fields.ts";

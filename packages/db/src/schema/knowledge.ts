@@ -75,6 +75,8 @@ export const datasets = pgTable(
     embeddingModel: text("embedding_model"),
     /** Default retrieval settings (Dify retrieval_model shape), used when a caller gives none. */
     retrievalModel: jsonb("retrieval_model").$type<Record<string, unknown>>().notNull().default({}),
+    /** Dify's built_in_field_enabled: built-in fields (document_name, uploader, …) shown with documents. */
+    builtInMetadataEnabled: boolean("built_in_metadata_enabled").notNull().default(false),
     createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -197,6 +199,28 @@ export const segments = pgTable(
     index("segments_parent_idx").on(t.parentId),
     index("segments_fts_idx").using("gin", t.searchVector),
   ],
+);
+
+export const METADATA_TYPES = ["string", "number", "time"] as const;
+
+/** A custom metadata field of a dataset; documents keep their values under its name in `metadata`. */
+export const datasetMetadataFields = pgTable(
+  "dataset_metadata_fields",
+  {
+    id: id(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    type: text("type", { enum: METADATA_TYPES }).notNull(),
+    createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("dataset_metadata_fields_name_uq").on(t.datasetId, t.name)],
 );
 
 /** Knowledge service API keys (`dataset-…`): workspace-wide, shown once, only a SHA-256 kept. */

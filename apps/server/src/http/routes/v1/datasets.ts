@@ -33,6 +33,7 @@ import {
 } from "@enclave/core";
 import { readUpload } from "../console/dataset-upload.ts";
 import { registerDatasetDocumentRoutes } from "./dataset-documents.ts";
+import { registerDatasetMetadataRoutes } from "./dataset-metadata.ts";
 import {
   fromDifyRetrieval,
   toDifyDataset,
@@ -149,6 +150,7 @@ export function knowledgeApiRoutes() {
       return reply.status(204).send();
     });
     registerDatasetDocumentRoutes(app);
+    registerDatasetMetadataRoutes(app);
 
     app.get(`${DOC}/segments`, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
