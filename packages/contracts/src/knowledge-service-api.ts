@@ -191,7 +191,11 @@ export const DifyListQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(20),
     keyword: z.string().trim().max(200).optional(),
     status: z.string().max(20).optional(),
-    tag_ids: ignored,
+    /** Datasets list only: those carrying any of these tags (`tag_ids=a&tag_ids=b`). */
+    tag_ids: z
+      .union([z.uuid(), z.array(z.uuid()).max(50)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
     include_all: ignored,
   })
   .strict();
@@ -263,6 +267,26 @@ export const DifyDocumentsMetadata = z
   })
   .strict();
 export type DifyDocumentsMetadata = z.infer<typeof DifyDocumentsMetadata>;
+
+const tagName = z.string().trim().min(1).max(50);
+export const DifyCreateTag = z.object({ name: tagName }).strict();
+export const DifyRenameTag = z.object({ tag_id: z.uuid(), name: tagName }).strict();
+export const DifyDeleteTag = z.object({ tag_id: z.uuid() }).strict();
+export const DifyBindTags = z
+  .object({ tag_ids: z.array(z.uuid()).min(1).max(50), target_id: z.uuid() })
+  .strict();
+/** Unbinding also takes Dify's legacy single `tag_id`. */
+export const DifyUnbindTags = z
+  .object({
+    tag_ids: z.array(z.uuid()).min(1).max(50).optional(),
+    tag_id: z.uuid().optional(),
+    target_id: z.uuid(),
+  })
+  .strict()
+  .refine((b) => b.tag_ids !== undefined || b.tag_id !== undefined, {
+    message: "tag_ids is required",
+    path: ["tag_ids"],
+  });
 
 export const DifyDatasetParams = z.object({ dataset_id: z.uuid() }).strict();
 export const DifyDocumentParams = z.object({ dataset_id: z.uuid(), document_id: z.uuid() }).strict();

@@ -23,6 +23,7 @@ import { requirePermission } from "../permissions/require-permission.ts";
 import { actingAccount, loadDataset, workspaceDatasets, type DatasetRow } from "./dataset-access.ts";
 import { requireVectorStore, deleteDatasetEmbeddings } from "./vector-store.ts";
 import { enqueueIndexing } from "./indexing-queue.ts";
+import { datasetIdsWithAnyTag } from "./tags.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
@@ -75,11 +76,18 @@ export async function createDataset(ctx: Ctx, raw: CreateDatasetInput): Promise<
 }
 
 /** The datasets this actor may see, newest first. */
-export async function listDatasets(ctx: Ctx, query: ListQuery): Promise<Page<DatasetView>> {
+/** Visible datasets, newest first; `tagIds`: only those carrying at least one of these tags. */
+export async function listDatasets(
+  ctx: Ctx,
+  query: ListQuery,
+  opts: { tagIds?: string[] } = {},
+): Promise<Page<DatasetView>> {
   requirePermission(ctx, "dataset.read");
-  const where = query.keyword
-    ? and(workspaceDatasets(ctx), sql`position(lower(${query.keyword}) in lower(${datasets.name})) > 0`)
-    : workspaceDatasets(ctx);
+  const where = and(
+    workspaceDatasets(ctx),
+    query.keyword ? sql`position(lower(${query.keyword}) in lower(${datasets.name})) > 0` : undefined,
+    opts.tagIds?.length ? inArray(datasets.id, datasetIdsWithAnyTag(ctx.db, opts.tagIds)) : undefined,
+  );
   const [total] = await ctx.db.select({ n: count() }).from(datasets).where(where);
   const rows = await ctx.db
     .select()

@@ -12,3 +12,4 @@ export { segmentForIndex, segmentQuery } from "./ingest-adapter.ts";
 export * from "./document-actions.ts";
 export * from "./document-update.ts";
 export * from "./metadata-fields.ts";
+export * from "./tags.ts";

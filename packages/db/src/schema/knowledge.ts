@@ -223,6 +223,45 @@ export const datasetMetadataFields = pgTable(
   (t) => [uniqueIndex("dataset_metadata_fields_name_uq").on(t.datasetId, t.name)],
 );
 
+/** A workspace's knowledge tags (Dify tags of type `knowledge`). */
+export const knowledgeTags = pgTable(
+  "knowledge_tags",
+  {
+    id: id(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("knowledge_tags_ws_name_uq").on(t.workspaceId, t.name)],
+);
+
+/** Which tags a dataset carries. */
+export const datasetTagBindings = pgTable(
+  "dataset_tag_bindings",
+  {
+    id: id(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    tagId: uuid("tag_id")
+      .notNull()
+      .references(() => knowledgeTags.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("dataset_tag_bindings_uq").on(t.tagId, t.datasetId),
+    index("dataset_tag_bindings_dataset_idx").on(t.datasetId),
+  ],
+);
+
 /** Knowledge service API keys (`dataset-…`): workspace-wide, shown once, only a SHA-256 kept. */
 export const datasetApiKeys = pgTable(
   "dataset_api_keys",

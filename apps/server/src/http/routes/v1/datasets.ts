@@ -28,12 +28,14 @@ import {
   listDatasets,
   listDocuments,
   listSegments,
+  tagsOfDatasets,
   updateDataset,
   updateSegment,
 } from "@enclave/core";
 import { readUpload } from "../console/dataset-upload.ts";
 import { registerDatasetDocumentRoutes } from "./dataset-documents.ts";
 import { registerDatasetMetadataRoutes } from "./dataset-metadata.ts";
+import { registerDatasetTagRoutes } from "./dataset-tags.ts";
 import {
   fromDifyRetrieval,
   toDifyDataset,
@@ -83,12 +85,18 @@ export function knowledgeApiRoutes() {
       return toDifyDataset(view);
     });
     app.get("/v1/datasets", READ, async (request) => {
-      const q = DifyListQuery.parse(request.query);
-      return page(await listDatasets(request.ctx, q), toDifyDataset);
+      const { tag_ids, ...q } = DifyListQuery.parse(request.query);
+      const list = await listDatasets(request.ctx, q, { ...(tag_ids ? { tagIds: tag_ids } : {}) });
+      const tags = await tagsOfDatasets(
+        request.ctx,
+        list.data.map((d) => d.id),
+      );
+      return page(list, (d) => toDifyDataset(d, tags.get(d.id)));
     });
-    app.get(DS, READ, async (request) =>
-      toDifyDataset(await getDataset(request.ctx, DifyDatasetParams.parse(request.params).dataset_id)),
-    );
+    app.get(DS, READ, async (request) => {
+      const view = await getDataset(request.ctx, DifyDatasetParams.parse(request.params).dataset_id);
+      return toDifyDataset(view, (await tagsOfDatasets(request.ctx, [view.id])).get(view.id));
+    });
     app.patch(DS, MANAGE, async (request) => {
       const { dataset_id } = DifyDatasetParams.parse(request.params);
       const b = DifyUpdateDataset.parse(request.body);
@@ -151,6 +159,7 @@ export function knowledgeApiRoutes() {
     });
     registerDatasetDocumentRoutes(app);
     registerDatasetMetadataRoutes(app);
+    registerDatasetTagRoutes(app);
 
     app.get(`${DOC}/segments`, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);

@@ -57,7 +57,7 @@ export function toDifyRetrieval(r: RetrievalSettings) {
   };
 }
 
-export function toDifyDataset(d: DatasetView) {
+export function toDifyDataset(d: DatasetView, tags: { id: string; name: string }[] = []) {
   return {
     id: d.id,
     name: d.name,
@@ -78,7 +78,7 @@ export function toDifyDataset(d: DatasetView) {
     embedding_available: d.indexingTechnique === "economy" || d.embeddingModel !== null,
     retrieval_model_dict: toDifyRetrieval(d.retrieval),
     partial_member_list: d.memberIds,
-    tags: [],
+    tags: tags.map((t) => ({ ...t, type: "knowledge" })),
     doc_form: null,
     external_knowledge_info: null,
   };
