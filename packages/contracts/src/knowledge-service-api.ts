@@ -288,6 +288,11 @@ export const DifyUnbindTags = z
     path: ["tag_ids"],
   });
 
+export const DifyChildChunkBody = z.object({ content: segmentText }).strict();
+export const DifyChildChunkParams = z
+  .object({ dataset_id: z.uuid(), document_id: z.uuid(), segment_id: z.uuid(), child_chunk_id: z.uuid() })
+  .strict();
+
 export const DifyDatasetParams = z.object({ dataset_id: z.uuid() }).strict();
 export const DifyDocumentParams = z.object({ dataset_id: z.uuid(), document_id: z.uuid() }).strict();
 export const DifyBatchParams = z.object({ dataset_id: z.uuid(), batch: z.string().min(1).max(64) }).strict();

@@ -13,3 +13,4 @@ export * from "./document-actions.ts";
 export * from "./document-update.ts";
 export * from "./metadata-fields.ts";
 export * from "./tags.ts";
+export * from "./child-chunks.ts";

@@ -189,6 +189,8 @@ export const segments = pgTable(
     wordCount: integer("word_count").notNull().default(0),
     enabled: boolean("enabled").notNull().default(true),
     hitCount: integer("hit_count").notNull().default(0),
+    /** Added or edited by hand (Dify's child chunk `type: customized`), not as the splitter cut it. */
+    customized: boolean("customized").notNull().default(false),
     createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

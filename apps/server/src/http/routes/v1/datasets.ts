@@ -36,6 +36,7 @@ import { readUpload } from "../console/dataset-upload.ts";
 import { registerDatasetDocumentRoutes } from "./dataset-documents.ts";
 import { registerDatasetMetadataRoutes } from "./dataset-metadata.ts";
 import { registerDatasetTagRoutes } from "./dataset-tags.ts";
+import { registerDatasetChildChunkRoutes } from "./dataset-child-chunks.ts";
 import {
   fromDifyRetrieval,
   toDifyDataset,
@@ -160,6 +161,7 @@ export function knowledgeApiRoutes() {
     registerDatasetDocumentRoutes(app);
     registerDatasetMetadataRoutes(app);
     registerDatasetTagRoutes(app);
+    registerDatasetChildChunkRoutes(app);
 
     app.get(`${DOC}/segments`, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
