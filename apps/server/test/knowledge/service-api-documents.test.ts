@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AddressInfo } from "node:net";
 import { eq, inArray } from "drizzle-orm";
+import { inflateRawSync } from "node:zlib";
 import { indexDocument } from "@enclave/core";
 import { auditEvents, documents, segments } from "@enclave/db";
 import {
@@ -14,6 +15,26 @@ import {
 
 // Dify's document endpoints beyond create/list/get/delete, over real HTTP with a dataset key. The
 // queue is not started: each test runs the indexing job itself, so "before" and "after" are exact.
+/** Entries of a ZIP without extras or ZIP64 (what Enclave writes): name and inflated text. */
+function unzip(zip: Buffer): { name: string; text: string }[] {
+  const end = zip.length - 22;
+  expect(zip.readUInt32LE(end)).toBe(0x06054b50);
+  const out: { name: string; text: string }[] = [];
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const size = zip.readUInt32LE(at + 20);
+    const nameLen = zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    out.push({
+      name: zip.subarray(at + 46, at + 46 + nameLen).toString("utf8"),
+      text: inflateRawSync(zip.subarray(start, start + size)).toString("utf8"),
+    });
+    at += 46 + nameLen + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
 type Res = { status: number; data: Record<string, unknown>; headers: Headers; bytes: Buffer };
 
 describe("knowledge service API: batch status, update by text/file, status actions, download", () => {
@@ -434,5 +455,47 @@ describe("knowledge service API: batch status, update by text/file, status actio
     expect(
       (await call("GET", `/datasets/${ds}/documents/${id}/download`, undefined, intruderKey)).status,
     ).toBe(404);
+  });
+
+  it("download-zip: the originals of uploaded files in one archive; text documents, foreign ids and workspace B refused", async () => {
+    const ds = await newDataset("Zip");
+    const other = await newDataset("Zip other");
+    const up = async (datasetId: string, name: string, body: string) =>
+      (
+        (await call("POST", `/datasets/${datasetId}/document/create-by-file`, fileForm(name, body))).data
+          .document as {
+          id: string;
+        }
+      ).id;
+    const a = await up(ds, "report.md", "Alpha report.");
+    const b = await up(ds, "../x/report.md", "Beta report.");
+    const zip = await call("POST", `/datasets/${ds}/documents/download-zip`, { document_ids: [a, b] });
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get("content-type")).toBe("application/zip");
+    expect(unzip(zip.bytes)).toEqual([
+      { name: "report.md", text: "Alpha report." },
+      { name: "report (2).md", text: "Beta report." },
+    ]);
+
+    const text = await textDoc(ds, "Pasted", "Pasted.");
+    const foreign = await up(other, "f.md", "Foreign.");
+    for (const ids of [[a, text.id], [a, foreign], ["00000000-0000-7000-8000-000000000000"]]) {
+      const res = await call("POST", `/datasets/${ds}/documents/download-zip`, { document_ids: ids });
+      expect(res.status, JSON.stringify(ids)).toBe(404);
+    }
+    expect(
+      (await call("POST", `/datasets/${ds}/documents/download-zip`, { document_ids: [a] }, intruderKey))
+        .status,
+    ).toBe(404);
+    for (const body of [{ document_ids: [] }, { document_ids: [a], all: true }, {}]) {
+      expect((await call("POST", `/datasets/${ds}/documents/download-zip`, body)).status).toBe(400);
+    }
+    expect(
+      (
+        await call("POST", `/datasets/${ds}/documents/download-zip`, {
+          document_ids: Array.from({ length: 101 }, () => a),
+        })
+      ).status,
+    ).toBe(400);
   });
 });

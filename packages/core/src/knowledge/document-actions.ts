@@ -7,6 +7,7 @@ import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { loadDataset } from "./dataset-access.ts";
 import { loadDocument } from "./document-rows.ts";
+import { uniqueNames, zipFiles } from "../files/zip-writer.ts";
 
 const CHANGE: Record<DocumentStatusAction, Partial<typeof documents.$inferInsert>> = {
   enable: { enabled: true },
@@ -84,4 +85,45 @@ export async function readDocumentOriginal(
     throw err;
   });
   return { bytes, fileName: doc.fileName, mime: doc.fileMime };
+}
+
+/** Largest total of originals one download-zip request may gather. */
+export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
+
+/**
+ * The originals of uploaded-file documents of one dataset as one ZIP. Every id must be an
+ * uploaded-file document of this dataset (404 otherwise); the total is bounded (413).
+ */
+export async function zipDocumentOriginals(
+  ctx: Ctx,
+  datasetId: string,
+  documentIds: string[],
+): Promise<Buffer> {
+  const ids = [...new Set(documentIds)];
+  const dataset = await loadDataset(ctx.db, ctx, datasetId);
+  const rows = await ctx.db
+    .select({
+      id: documents.id,
+      source: documents.dataSourceType,
+      key: documents.fileKey,
+      name: documents.fileName,
+      size: documents.fileSize,
+      position: documents.position,
+    })
+    .from(documents)
+    .where(and(eq(documents.datasetId, dataset.id), inArray(documents.id, ids)));
+  if (rows.length !== ids.length) throw new AppError("not_found", "document not found");
+  if (rows.some((r) => r.source !== "upload_file")) {
+    throw new AppError("not_found", "only uploaded-file documents can be downloaded as ZIP");
+  }
+  if (rows.reduce((n, r) => n + r.size, 0) > MAX_ZIP_BYTES) {
+    throw new AppError("file_too_large", "the documents are too large to download together");
+  }
+  const files = ctx.services.files;
+  if (!files) throw new AppError("not_ready", "file storage is not configured");
+  rows.sort((a, b) => a.position - b.position);
+  const names = uniqueNames(rows.map((r) => r.name));
+  const entries = [];
+  for (const [i, r] of rows.entries()) entries.push({ name: names[i]!, bytes: await files.get(r.key) });
+  return zipFiles(entries);
 }

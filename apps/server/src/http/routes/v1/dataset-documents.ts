@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import {
   DifyBatchParams,
+  DifyDatasetParams,
   DifyDocumentIds,
   DifyDocumentParams,
   DifyStatusParams,
@@ -14,6 +15,7 @@ import {
   readDocumentOriginal,
   setDocumentsStatus,
   updateDocumentContent,
+  zipDocumentOriginals,
 } from "@enclave/core";
 import { attachmentDisposition } from "../../content-disposition.ts";
 import { readUpload } from "../console/dataset-upload.ts";
@@ -74,6 +76,17 @@ export function registerDatasetDocumentRoutes(app: FastifyInstance): void {
     const { document_ids } = DifyDocumentIds.parse(request.body);
     await setDocumentsStatus(request.ctx, dataset_id, action, document_ids);
     return { result: "success" };
+  });
+
+  app.post(`${DS}/documents/download-zip`, READ, async (request, reply) => {
+    const { dataset_id } = DifyDatasetParams.parse(request.params);
+    const { document_ids } = DifyDocumentIds.parse(request.body);
+    const zip = await zipDocumentOriginals(request.ctx, dataset_id, document_ids);
+    return reply
+      .header("content-type", "application/zip")
+      .header("content-disposition", attachmentDisposition("documents.zip"))
+      .header("cache-control", "private, no-store")
+      .send(zip);
   });
 
   // Dify answers with a signed storage URL; Enclave streams the original itself (see the docs).
