@@ -3,7 +3,6 @@
  * non-ASCII replaced) and the exact name RFC 5987-encoded. Never lets a name break the header.
  */
 export function attachmentDisposition(name: string): string {
-  // eslint-disable-next-line no-control-regex -- controls are what must go
   const ascii = name.replace(/[^\x20-\x7e]|["\\%;]/g, "_") || "file";
   const encoded = encodeURIComponent(name).replace(
     /['()*]/g,

@@ -276,6 +276,18 @@ describe("knowledge service API: batch status, update by text/file, status actio
     expect(dl.headers.get("content-disposition")).toContain('filename="beavers.md"');
     // The replaced original is gone from the file store.
     await expect(t.files.get(oldKey)).rejects.toMatchObject({ code: "not_found" });
+
+    // PATCH /documents/{id}: Dify's current name for the same update.
+    const patched = await call(
+      "PATCH",
+      `/datasets/${ds}/documents/${id}`,
+      fileForm("otters.md", "Otters are back."),
+    );
+    expect(patched.status).toBe(200);
+    expect(patched.data.batch).toBe(id);
+    await index(id);
+    expect(await found(ds, "otters")).toHaveLength(1);
+    expect(await found(ds, "beavers")).toHaveLength(0);
   });
 
   it("update bodies are strict and ids are scoped: 400/404 and nothing written", async () => {

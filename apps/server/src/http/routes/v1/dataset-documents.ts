@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
   DifyBatchParams,
@@ -58,7 +58,7 @@ export function registerDatasetDocumentRoutes(app: FastifyInstance): void {
     return { document: toDifyDocument(doc), batch: doc.id };
   });
 
-  app.post(`${DOC}/update-by-file`, MANAGE, async (request) => {
+  const updateByFile = async (request: FastifyRequest) => {
     const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
     const upload = await readUpload(request);
     const b = DifyUpdateByFileData.parse(upload.data);
@@ -69,7 +69,10 @@ export function registerDatasetDocumentRoutes(app: FastifyInstance): void {
       ...(b.process_rule ? { processRule: b.process_rule } : {}),
     });
     return { document: toDifyDocument(doc), batch: doc.id };
-  });
+  };
+  app.post(`${DOC}/update-by-file`, MANAGE, updateByFile);
+  // Dify's current name for the same operation (update-by-file is deprecated there).
+  app.patch(DOC, MANAGE, updateByFile);
 
   app.patch(`${DS}/documents/status/:action`, MANAGE, async (request) => {
     const { dataset_id, action } = DifyStatusParams.parse(request.params);
