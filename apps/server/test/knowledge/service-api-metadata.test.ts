@@ -168,6 +168,13 @@ describe("knowledge service API: metadata fields, document values and retrieval 
       published: "2023-11-14T22:13:20.000Z",
     });
     expect(await metadataOf(doc.grace)).toMatchObject({ pages: 300 });
+    const shown = await call("GET", `/datasets/${ds}/documents/${doc.ada}`);
+    expect(shown.data.doc_metadata).toEqual(
+      expect.arrayContaining([
+        { id: field.author, name: "author", value: "Ada Lovelace", type: "string" },
+        { id: field.published, name: "published", value: "2023-11-14T22:13:20.000Z", type: "time" },
+      ]),
+    );
 
     // A bad value in the second operation: the first is not written either.
     const before = await metadataOf(doc.plain);

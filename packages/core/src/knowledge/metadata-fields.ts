@@ -96,6 +96,24 @@ export async function listMetadataFields(
   };
 }
 
+/** The dataset's custom fields by name (to describe document values); the caller has loaded the dataset. */
+export async function metadataFieldsByName(
+  ctx: Ctx,
+  datasetId: string,
+): Promise<Map<string, MetadataFieldView>> {
+  if (!ctx.workspace) return new Map();
+  const rows = await ctx.db
+    .select()
+    .from(datasetMetadataFields)
+    .where(
+      and(
+        eq(datasetMetadataFields.datasetId, datasetId),
+        eq(datasetMetadataFields.workspaceId, ctx.workspace.id),
+      ),
+    );
+  return new Map(rows.map((r) => [r.name, view(r)]));
+}
+
 async function loadField(tx: Ctx["db"], datasetId: string, fieldId: string) {
   const [row] = await tx
     .select()

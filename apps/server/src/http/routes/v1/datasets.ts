@@ -28,6 +28,7 @@ import {
   listDatasets,
   listDocuments,
   listSegments,
+  metadataFieldsByName,
   tagsOfDatasets,
   updateDataset,
   updateSegment,
@@ -144,14 +145,14 @@ export function knowledgeApiRoutes() {
     });
     app.get(`${DS}/documents`, READ, async (request) => {
       const { dataset_id } = DifyDatasetParams.parse(request.params);
-      return page(
-        await listDocuments(request.ctx, dataset_id, DifyListQuery.parse(request.query)),
-        toDifyDocument,
-      );
+      const list = await listDocuments(request.ctx, dataset_id, DifyListQuery.parse(request.query));
+      const fields = await metadataFieldsByName(request.ctx, dataset_id);
+      return page(list, (d) => toDifyDocument(d, fields));
     });
     app.get(DOC, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
-      return toDifyDocument(await getDocument(request.ctx, dataset_id, document_id));
+      const doc = await getDocument(request.ctx, dataset_id, document_id);
+      return toDifyDocument(doc, await metadataFieldsByName(request.ctx, dataset_id));
     });
     app.delete(DOC, MANAGE, async (request, reply) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);

@@ -84,7 +84,8 @@ export function toDifyDataset(d: DatasetView, tags: { id: string; name: string }
   };
 }
 
-export function toDifyDocument(d: DocumentView) {
+/** `fields`: the dataset's metadata fields by name, so values carry their field's id and type. */
+export function toDifyDocument(d: DocumentView, fields?: Map<string, { id: string; type: string }>) {
   return {
     id: d.id,
     position: d.position,
@@ -107,9 +108,10 @@ export function toDifyDocument(d: DocumentView) {
     hit_count: 0,
     doc_form: d.docForm,
     doc_metadata: Object.entries(d.metadata).map(([name, value]) => ({
+      id: fields?.get(name)?.id ?? null,
       name,
       value,
-      type: typeof value === "number" ? "number" : "string",
+      type: fields?.get(name)?.type ?? (typeof value === "number" ? "number" : "string"),
     })),
   };
 }
