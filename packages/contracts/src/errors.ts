@@ -18,6 +18,10 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   /** A secret-store reference typed into the console is outside the paths this workspace may use. */
   secret_reference_not_allowed: 400,
+  /** A document action that does not apply (unknown action, or the document's state forbids it). */
+  invalid_action: 400,
+  /** The document is being indexed: wait for it to complete (or fail) and try again. */
+  document_indexing: 400,
   unauthorized: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -5,6 +5,8 @@ import {
   DATASET_PERMISSIONS,
   DOC_FORMS,
   INDEXING_TECHNIQUES,
+  METADATA_TYPES,
+  MetadataFieldName,
   SEARCH_METHODS,
 } from "./knowledge.ts";
 
@@ -50,7 +52,16 @@ export const DifyRetrievalModel = z
               .object({
                 name: z.string().min(1).max(64),
                 comparison_operator: z.enum(COMPARISON_OPERATORS),
-                value: z.union([z.string().max(1000), z.number()]).nullish(),
+                value: z
+                  .union([
+                    z.string().max(1000),
+                    z.number(),
+                    z
+                      .array(z.union([z.string().max(1000), z.number()]))
+                      .min(1)
+                      .max(100),
+                  ])
+                  .nullish(),
               })
               .strict(),
           )
@@ -180,14 +191,112 @@ export const DifyListQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(20),
     keyword: z.string().trim().max(200).optional(),
     status: z.string().max(20).optional(),
-    tag_ids: ignored,
+    /** Datasets list only: those carrying any of these tags (`tag_ids=a&tag_ids=b`). */
+    tag_ids: z
+      .union([z.uuid(), z.array(z.uuid()).max(50)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
     include_all: ignored,
   })
   .strict();
 export type DifyListQuery = z.infer<typeof DifyListQuery>;
 
+/** update-by-text: a new text re-indexes the document (name is then required, as in Dify). */
+export const DifyUpdateByText = z
+  .object({
+    name: z.string().trim().min(1).max(255).optional(),
+    text: z.string().min(1).max(5_000_000).optional(),
+    ...documentSettings,
+    doc_form: z.enum(DOC_FORMS).optional(),
+  })
+  .strict()
+  .refine((b) => b.text === undefined || b.name !== undefined, {
+    message: "name is required when text is given",
+    path: ["name"],
+  });
+export type DifyUpdateByText = z.infer<typeof DifyUpdateByText>;
+
+export const DifyUpdateByFileData = z
+  .object({
+    ...documentSettings,
+    doc_form: z.enum(DOC_FORMS).optional(),
+    name: z.string().trim().min(1).max(255).optional(),
+  })
+  .strict();
+export type DifyUpdateByFileData = z.infer<typeof DifyUpdateByFileData>;
+
+export const DOCUMENT_STATUS_ACTIONS = ["enable", "disable", "archive", "un_archive"] as const;
+export type DocumentStatusAction = (typeof DOCUMENT_STATUS_ACTIONS)[number];
+
+export const DifyDocumentIds = z.object({ document_ids: z.array(z.uuid()).min(1).max(100) }).strict();
+export type DifyDocumentIds = z.infer<typeof DifyDocumentIds>;
+
+export const DifyCreateMetadataField = z
+  .object({ type: z.enum(METADATA_TYPES), name: MetadataFieldName })
+  .strict();
+export const DifyRenameMetadataField = z.object({ name: MetadataFieldName }).strict();
+export const DifyMetadataParams = z.object({ dataset_id: z.uuid(), metadata_id: z.uuid() }).strict();
+export const DifyBuiltInParams = z
+  .object({ dataset_id: z.uuid(), action: z.enum(["enable", "disable"]) })
+  .strict();
+
+export const DifyDocumentsMetadata = z
+  .object({
+    operation_data: z
+      .array(
+        z
+          .object({
+            document_id: z.uuid(),
+            metadata_list: z
+              .array(
+                z
+                  .object({
+                    id: z.uuid(),
+                    name: MetadataFieldName,
+                    value: z.union([z.string().max(1000), z.number()]).nullish(),
+                  })
+                  .strict(),
+              )
+              .max(50),
+            partial_update: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict();
+export type DifyDocumentsMetadata = z.infer<typeof DifyDocumentsMetadata>;
+
+const tagName = z.string().trim().min(1).max(50);
+export const DifyCreateTag = z.object({ name: tagName }).strict();
+export const DifyRenameTag = z.object({ tag_id: z.uuid(), name: tagName }).strict();
+export const DifyDeleteTag = z.object({ tag_id: z.uuid() }).strict();
+export const DifyBindTags = z
+  .object({ tag_ids: z.array(z.uuid()).min(1).max(50), target_id: z.uuid() })
+  .strict();
+/** Unbinding also takes Dify's legacy single `tag_id`. */
+export const DifyUnbindTags = z
+  .object({
+    tag_ids: z.array(z.uuid()).min(1).max(50).optional(),
+    tag_id: z.uuid().optional(),
+    target_id: z.uuid(),
+  })
+  .strict()
+  .refine((b) => b.tag_ids !== undefined || b.tag_id !== undefined, {
+    message: "tag_ids is required",
+    path: ["tag_ids"],
+  });
+
+export const DifyChildChunkBody = z.object({ content: segmentText }).strict();
+export const DifyChildChunkParams = z
+  .object({ dataset_id: z.uuid(), document_id: z.uuid(), segment_id: z.uuid(), child_chunk_id: z.uuid() })
+  .strict();
+
 export const DifyDatasetParams = z.object({ dataset_id: z.uuid() }).strict();
 export const DifyDocumentParams = z.object({ dataset_id: z.uuid(), document_id: z.uuid() }).strict();
+export const DifyBatchParams = z.object({ dataset_id: z.uuid(), batch: z.string().min(1).max(64) }).strict();
+export const DifyStatusParams = z.object({ dataset_id: z.uuid(), action: z.string().max(40) }).strict();
 export const DifySegmentParams = z
   .object({ dataset_id: z.uuid(), document_id: z.uuid(), segment_id: z.uuid() })
   .strict();

@@ -49,24 +49,38 @@ export const COMPARISON_OPERATORS = [
   "≤",
   "before",
   "after",
+  "in",
+  "not in",
 ] as const;
 export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
 /** Built-in metadata fields every document has; anything else names a custom field. */
-export const BUILTIN_METADATA = ["document_name", "uploader", "upload_date", "source"] as const;
+export const BUILTIN_METADATA = [
+  "document_name",
+  "uploader",
+  "upload_date",
+  "last_update_date",
+  "source",
+] as const;
+export const METADATA_TYPES = ["string", "number", "time"] as const;
+export type MetadataType = (typeof METADATA_TYPES)[number];
 
-const fieldName = z
+/** A custom metadata field name: it is a JSON key and a filter name, so a plain identifier. */
+export const MetadataFieldName = z
   .string()
   .trim()
   .min(1)
   .max(64)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "letters, digits and _ only");
 
+const conditionValue = z.union([z.string().max(1000), z.number()]);
+
 export const MetadataCondition = z
   .object({
-    name: fieldName,
+    name: MetadataFieldName,
     comparisonOperator: z.enum(COMPARISON_OPERATORS),
+    /** A list only for `in` / `not in`. */
     value: z
-      .union([z.string().max(1000), z.number()])
+      .union([conditionValue, z.array(conditionValue).min(1).max(100)])
       .nullable()
       .optional(),
   })
@@ -151,7 +165,7 @@ export interface DatasetView {
 }
 
 const metadataValues = z
-  .record(fieldName, z.union([z.string().max(1000), z.number()]))
+  .record(MetadataFieldName, z.union([z.string().max(1000), z.number()]))
   .refine((r) => Object.keys(r).length <= 50, "at most 50 metadata fields");
 
 export const CreateTextDocumentInput = z

@@ -23,6 +23,7 @@ import { requirePermission } from "../permissions/require-permission.ts";
 import { actingAccount, loadDataset, workspaceDatasets, type DatasetRow } from "./dataset-access.ts";
 import { requireVectorStore, deleteDatasetEmbeddings } from "./vector-store.ts";
 import { enqueueIndexing } from "./indexing-queue.ts";
+import { datasetIdsWithAnyTag } from "./tags.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
@@ -75,11 +76,18 @@ export async function createDataset(ctx: Ctx, raw: CreateDatasetInput): Promise<
 }
 
 /** The datasets this actor may see, newest first. */
-export async function listDatasets(ctx: Ctx, query: ListQuery): Promise<Page<DatasetView>> {
+/** Visible datasets, newest first; `tagIds`: only those carrying at least one of these tags. */
+export async function listDatasets(
+  ctx: Ctx,
+  query: ListQuery,
+  opts: { tagIds?: string[] } = {},
+): Promise<Page<DatasetView>> {
   requirePermission(ctx, "dataset.read");
-  const where = query.keyword
-    ? and(workspaceDatasets(ctx), sql`position(lower(${query.keyword}) in lower(${datasets.name})) > 0`)
-    : workspaceDatasets(ctx);
+  const where = and(
+    workspaceDatasets(ctx),
+    query.keyword ? sql`position(lower(${query.keyword}) in lower(${datasets.name})) > 0` : undefined,
+    opts.tagIds?.length ? inArray(datasets.id, datasetIdsWithAnyTag(ctx.db, opts.tagIds)) : undefined,
+  );
   const [total] = await ctx.db.select({ n: count() }).from(datasets).where(where);
   const rows = await ctx.db
     .select()
@@ -181,7 +189,7 @@ export async function deleteDataset(ctx: Ctx, datasetId: string): Promise<void> 
   const keys = await withTransaction(ctx, async (tx, txCtx) => {
     const row = await loadDataset(tx, txCtx, datasetId, { manage: true, forUpdate: true });
     const files = await tx
-      .select({ key: documents.fileKey })
+      .select({ key: documents.fileKey, pending: documents.pendingUpdate })
       .from(documents)
       .where(eq(documents.datasetId, row.id));
     await tx.delete(datasets).where(eq(datasets.id, row.id));
@@ -190,7 +198,7 @@ export async function deleteDataset(ctx: Ctx, datasetId: string): Promise<void> 
       target: { type: "dataset", id: row.id },
       details: { documents: files.length, createdBy: row.createdBy },
     });
-    return files.map((f) => f.key);
+    return files.flatMap((f) => (f.pending ? [f.key, f.pending.fileKey] : [f.key]));
   });
   // After commit: a failed delete leaves an orphan file, never a document without its file.
   for (const key of keys) await ctx.services.files?.delete(key).catch(() => undefined);

@@ -29,7 +29,22 @@ export async function loadDocument(
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
+/** A document's view; while a replacement is indexed, its status and progress are the replacement's. */
 export function toDocumentView(row: DocumentRow): DocumentView {
+  const pending = row.pendingUpdate;
+  if (pending) {
+    return {
+      ...currentView(row),
+      status: pending.status,
+      error: pending.error,
+      progress: { done: pending.progressDone, total: pending.progressTotal },
+      completedAt: null,
+    };
+  }
+  return currentView(row);
+}
+
+function currentView(row: DocumentRow): DocumentView {
   return {
     id: row.id,
     datasetId: row.datasetId,

@@ -204,7 +204,7 @@ export async function updateDocument(
 
 /** Deletes a document with its chunks and embeddings; the original file goes after commit. */
 export async function deleteDocument(ctx: Ctx, datasetId: string, documentId: string): Promise<void> {
-  const key = await withTransaction(ctx, async (tx, txCtx) => {
+  const keys = await withTransaction(ctx, async (tx, txCtx) => {
     const { doc } = await loadDocument(tx, txCtx, datasetId, documentId, { manage: true, forUpdate: true });
     await tx.delete(documents).where(eq(documents.id, doc.id));
     await emitAudit(tx, txCtx, {
@@ -212,9 +212,9 @@ export async function deleteDocument(ctx: Ctx, datasetId: string, documentId: st
       target: { type: "document", id: doc.id },
       details: { datasetId: doc.datasetId, sha256: doc.fileSha256 },
     });
-    return doc.fileKey;
+    return [doc.fileKey, doc.pendingUpdate?.fileKey].filter((k): k is string => !!k);
   });
-  await ctx.services.files?.delete(key).catch(() => undefined);
+  for (const key of new Set(keys)) await ctx.services.files?.delete(key).catch(() => undefined);
 }
 
 /** Pauses indexing between batches; `resume` queues it again and it carries on where it stopped. */

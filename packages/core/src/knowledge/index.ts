@@ -9,3 +9,8 @@ export * from "./hit-testing.ts";
 export * from "./vector-store.ts";
 export * from "./dataset-keys.ts";
 export { segmentForIndex, segmentQuery } from "./ingest-adapter.ts";
+export * from "./document-actions.ts";
+export * from "./document-update.ts";
+export * from "./metadata-fields.ts";
+export * from "./tags.ts";
+export * from "./child-chunks.ts";

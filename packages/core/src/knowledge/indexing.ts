@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { embedMany } from "ai";
-import { datasets, documents, segments, type Transaction } from "@enclave/db";
+import { datasets, documents, segments, type PendingDocumentUpdate, type Transaction } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -38,6 +38,9 @@ export async function indexDocument(
 ): Promise<void> {
   const ctx: Ctx = { ...base, workspace: { id: target.workspaceId } };
   const loaded = await loadForIndexing(ctx, target);
+  if (loaded?.doc.status === "completed" && loaded.doc.pendingUpdate) {
+    return swapInUpdate(ctx, loaded.dataset, loaded.doc, opts.batchSize ?? DEFAULT_BATCH);
+  }
   if (!loaded || loaded.doc.status === "completed" || loaded.doc.status === "paused") return;
   const { dataset } = loaded;
   let doc = loaded.doc;
@@ -230,6 +233,122 @@ async function embedMissing(
     );
     await setStatus(ctx, doc.id, { progressDone: await countEmbedded(ctx.db, doc.id) });
   }
+}
+
+/**
+ * Re-indexes a completed document from its pending replacement: parse, split and embed off to the
+ * side, then delete the old chunks and write the new ones (with their vectors) in one transaction,
+ * so retrieval sees the old set or the new one, never both or neither. A replacement superseded
+ * meanwhile (another update) is dropped: the newer job does the swap.
+ */
+async function swapInUpdate(ctx: Ctx, dataset: DatasetRow, doc: DocumentRow, batchSize: number) {
+  const pending = doc.pendingUpdate!;
+  const version = pending.requestedAt;
+  const progress = (p: Partial<PendingDocumentUpdate>) => setPending(ctx, doc.id, version, p);
+  try {
+    await progress({ status: "parsing", error: null });
+    const files = ctx.services.files;
+    if (!files) throw new Error("no file store configured");
+    const text = await extractDocumentText(await files.get(pending.fileKey), pending.fileKind);
+    await progress({ status: "splitting" });
+    const chunks = splitDocument(text, pending.docForm, pending.processRule);
+    if (chunks.length === 0) throw new AppError("bad_request", "the document contains no text");
+    const searchable = chunks.flatMap((c) =>
+      pending.docForm === "hierarchical_model" ? (c.children ?? [c]) : [c],
+    );
+    await progress({ status: "indexing", progressTotal: searchable.length, progressDone: 0 });
+    const vectors = new Map<string, number[]>();
+    let model: { id: string; embed: (values: string[]) => Promise<number[][]> } | null = null;
+    if (dataset.indexingTechnique === "high_quality") {
+      model = await embedder(ctx, dataset);
+      const texts = [...new Set(searchable.map((c) => c.content))];
+      for (let i = 0; i < texts.length; i += batchSize) {
+        const slice = texts.slice(i, i + batchSize);
+        (await model.embed(slice)).forEach((v, j) => vectors.set(slice[j]!, v));
+        await progress({ progressDone: Math.min(searchable.length, i + slice.length) });
+      }
+    }
+    const swapped = await withTransaction(ctx, async (tx) => {
+      const [locked] = await tx.select().from(documents).where(eq(documents.id, doc.id)).for("update");
+      if (!locked || locked.pendingUpdate?.requestedAt !== version) return null;
+      await tx.delete(segments).where(eq(segments.documentId, doc.id));
+      const next = { ...locked, docForm: pending.docForm };
+      const stats = await writeChunks(tx, next, chunks);
+      if (model) {
+        const rows = await tx
+          .select({ id: segments.id, content: segments.content })
+          .from(segments)
+          .where(and(eq(segments.documentId, doc.id), sql`${segments.role} <> 'parent'`));
+        await insertEmbeddings(
+          tx,
+          rows.map((r) => ({
+            segmentId: r.id,
+            workspaceId: doc.workspaceId,
+            datasetId: doc.datasetId,
+            model: model.id,
+            vector: vectors.get(r.content)!,
+          })),
+        );
+      }
+      const now = new Date();
+      await tx
+        .update(documents)
+        .set({
+          name: pending.name,
+          fileKey: pending.fileKey,
+          fileName: pending.fileName,
+          fileSize: pending.fileSize,
+          fileMime: pending.fileMime,
+          fileKind: pending.fileKind,
+          fileSha256: pending.fileSha256,
+          docForm: pending.docForm,
+          processRule: pending.processRule,
+          pendingUpdate: null,
+          status: "completed",
+          error: null,
+          progressTotal: stats.searchable,
+          progressDone: stats.searchable,
+          wordCount: stats.words,
+          tokens: stats.tokens,
+          processingStartedAt: new Date(version),
+          parsingCompletedAt: now,
+          splittingCompletedAt: now,
+          completedAt: now,
+        })
+        .where(eq(documents.id, doc.id));
+      return locked.fileKey !== pending.fileKey ? locked.fileKey : null;
+    });
+    if (swapped) await files.delete(swapped).catch(() => undefined);
+  } catch (err) {
+    const failure =
+      err instanceof AppError && err.status < 500 ? err.message : classifyProviderError(err).message;
+    await progress({ status: "error", error: failure });
+    if (!(err instanceof AppError && err.status < 500)) throw err;
+  }
+}
+
+/** Updates the pending replacement's progress, unless a newer update has replaced it. */
+async function setPending(ctx: Ctx, documentId: string, version: string, p: Partial<PendingDocumentUpdate>) {
+  await ctx.db
+    .update(documents)
+    .set({ pendingUpdate: sql`${documents.pendingUpdate} || ${JSON.stringify(p)}::jsonb` })
+    .where(and(eq(documents.id, documentId), sql`${documents.pendingUpdate} ->> 'requestedAt' = ${version}`));
+}
+
+async function embedder(ctx: Ctx, dataset: DatasetRow) {
+  await requireVectorStore(ctx.db);
+  if (!dataset.embeddingProviderId || !dataset.embeddingModel) {
+    throw new AppError("dataset_not_initialized", "this knowledge base has no embedding model");
+  }
+  const model = await resolveEmbeddingModel(ctx, {
+    providerId: dataset.embeddingProviderId,
+    name: dataset.embeddingModel,
+  });
+  return {
+    id: `${model.providerId}/${model.modelName}`,
+    embed: async (values: string[]) =>
+      (await embedMany({ model: model.model, values, maxRetries: 1 })).embeddings,
+  };
 }
 
 /** Embeds one query with the dataset's model (retrieval), or null for an economy dataset. */

@@ -15,6 +15,7 @@ function likeEscape(v: string): string {
 }
 
 function stringOp(column: SQL, op: string, value: unknown): SQL {
+  if (typeof value === "number") value = String(value);
   if (typeof value !== "string") throw bad(`"${op}" needs a text value`);
   const v = likeEscape(value);
   switch (op) {
@@ -47,12 +48,25 @@ function condition(c: MetadataCondition): SQL {
     uploader: sql`${documents.createdBy}::text`,
     source: sql`${documents.dataSourceType}`,
   };
-  if (c.name === "upload_date") {
-    if (op === "before") return sql`${documents.createdAt} < ${isoTime(c.value)}::timestamptz`;
-    if (op === "after") return sql`${documents.createdAt} > ${isoTime(c.value)}::timestamptz`;
-    throw bad("upload_date takes before or after");
+  const builtinTime = { upload_date: documents.createdAt, last_update_date: documents.updatedAt }[c.name];
+  if (builtinTime) {
+    if (op === "before") return sql`${builtinTime} < ${isoTime(c.value)}::timestamptz`;
+    if (op === "after") return sql`${builtinTime} > ${isoTime(c.value)}::timestamptz`;
+    throw bad(`${c.name} takes before or after`);
   }
   const text = builtin[c.name] ?? sql`(${documents.metadata} ->> ${c.name})`;
+  if (op === "in" || op === "not in") {
+    const list = (Array.isArray(c.value) ? c.value : typeof c.value === "string" ? c.value.split(",") : [])
+      .map((v) => String(v).trim())
+      .filter((v) => v !== "");
+    if (list.length === 0) throw bad(`"${op}" needs a list of values`);
+    const values = sql.join(
+      list.map((v) => sql`${v}`),
+      sql`, `,
+    );
+    return op === "in" ? sql`${text} in (${values})` : sql`coalesce(${text} not in (${values}), true)`;
+  }
+  if (Array.isArray(c.value)) throw bad(`"${op}" takes one value, not a list`);
   if (op === "empty") return sql`coalesce(${text}, '') = ''`;
   if (op === "not empty") return sql`coalesce(${text}, '') <> ''`;
   if (STRING_OPS.has(op)) return stringOp(text, op, c.value);
@@ -62,10 +76,17 @@ function condition(c: MetadataCondition): SQL {
     return sql`${text} ${sql.raw(op === "before" ? "<" : ">")} ${isoTime(c.value)}`;
   }
   const numeric = NUMBER_OPS[op];
-  if (!numeric || typeof c.value !== "number") throw bad(`"${op}" needs a number`);
+  // Dify clients send numbers as text too ("5"): only a whole numeric string counts.
+  const n =
+    typeof c.value === "number"
+      ? c.value
+      : typeof c.value === "string" && /^-?\d+(\.\d+)?$/.test(c.value.trim())
+        ? Number(c.value)
+        : NaN;
+  if (!numeric || !Number.isFinite(n)) throw bad(`"${op}" needs a number`);
   // Only values stored as JSON numbers are compared: a cast of arbitrary text could fail the query.
   const num = sql`(case when jsonb_typeof(${documents.metadata} -> ${c.name}) = 'number' then (${documents.metadata} ->> ${c.name})::numeric end)`;
-  return sql`${num} ${sql.raw(numeric)} ${c.value}`;
+  return sql`${num} ${sql.raw(numeric)} ${n}`;
 }
 
 export function metadataFilterSql(filter: MetadataFilter | null | undefined): SQL | null {

@@ -93,7 +93,7 @@ export async function getSegment(
   return toSegmentView((await loadSegment(ctx, datasetId, documentId, segmentId, false)).segment);
 }
 
-function refuseWhileIndexing(doc: DocumentRow): void {
+export function refuseWhileIndexing(doc: DocumentRow): void {
   if (doc.status !== "completed" && doc.status !== "error" && doc.status !== "paused") {
     throw new AppError(
       "conflict",
@@ -103,7 +103,7 @@ function refuseWhileIndexing(doc: DocumentRow): void {
 }
 
 /** The vector for new chunk text, computed before the write so a provider failure changes nothing. */
-async function vectorFor(
+export async function vectorFor(
   ctx: Ctx,
   dataset: DatasetRow,
   content: string,
@@ -259,7 +259,7 @@ export async function deleteSegment(
   });
 }
 
-function embeddingRow(dataset: DatasetRow, segmentId: string, vector: number[]) {
+export function embeddingRow(dataset: DatasetRow, segmentId: string, vector: number[]) {
   return {
     segmentId,
     workspaceId: dataset.workspaceId,

@@ -36,6 +36,24 @@ export const DATA_SOURCE_TYPES = ["upload_file", "text"] as const;
 /** chunk: general mode; parent: context returned for its children; child: matched in parent-child mode. */
 export const SEGMENT_ROLES = ["chunk", "parent", "child"] as const;
 
+/** The new original and settings of a document being re-indexed, and how far that has got. */
+export interface PendingDocumentUpdate {
+  name: string;
+  fileKey: string;
+  fileName: string;
+  fileSize: number;
+  fileMime: string;
+  fileKind: string;
+  fileSha256: string;
+  docForm: (typeof DOC_FORMS)[number];
+  processRule: Record<string, unknown>;
+  status: "waiting" | "parsing" | "splitting" | "indexing" | "error";
+  error: string | null;
+  progressDone: number;
+  progressTotal: number;
+  requestedAt: string;
+}
+
 /**
  * A knowledge base. Who may see it follows Dify: owners/admins always, `only_me` its creator,
  * `partial_members` the accounts in dataset_permissions, `all_team_members` every member.
@@ -57,6 +75,8 @@ export const datasets = pgTable(
     embeddingModel: text("embedding_model"),
     /** Default retrieval settings (Dify retrieval_model shape), used when a caller gives none. */
     retrievalModel: jsonb("retrieval_model").$type<Record<string, unknown>>().notNull().default({}),
+    /** Dify's built_in_field_enabled: built-in fields (document_name, uploader, …) shown with documents. */
+    builtInMetadataEnabled: boolean("built_in_metadata_enabled").notNull().default(false),
     createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -116,6 +136,11 @@ export const documents = pgTable(
     tokens: integer("tokens").notNull().default(0),
     /** Custom metadata fields (string, number or ISO time values) used by retrieval filters. */
     metadata: jsonb("metadata").$type<Record<string, string | number>>().notNull().default({}),
+    /**
+     * A replacement (update-by-text/file) being indexed while the current chunks stay searchable:
+     * the worker swaps old for new chunks in one transaction, then clears this.
+     */
+    pendingUpdate: jsonb("pending_update").$type<PendingDocumentUpdate>(),
     processingStartedAt: at("processing_started_at"),
     parsingCompletedAt: at("parsing_completed_at"),
     /** Set in the transaction that wrote the chunks: a re-run skips parsing and splitting. */
@@ -164,6 +189,8 @@ export const segments = pgTable(
     wordCount: integer("word_count").notNull().default(0),
     enabled: boolean("enabled").notNull().default(true),
     hitCount: integer("hit_count").notNull().default(0),
+    /** Added or edited by hand (Dify's child chunk `type: customized`), not as the splitter cut it. */
+    customized: boolean("customized").notNull().default(false),
     createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -173,6 +200,67 @@ export const segments = pgTable(
     index("segments_dataset_idx").on(t.datasetId),
     index("segments_parent_idx").on(t.parentId),
     index("segments_fts_idx").using("gin", t.searchVector),
+  ],
+);
+
+export const METADATA_TYPES = ["string", "number", "time"] as const;
+
+/** A custom metadata field of a dataset; documents keep their values under its name in `metadata`. */
+export const datasetMetadataFields = pgTable(
+  "dataset_metadata_fields",
+  {
+    id: id(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    type: text("type", { enum: METADATA_TYPES }).notNull(),
+    createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("dataset_metadata_fields_name_uq").on(t.datasetId, t.name)],
+);
+
+/** A workspace's knowledge tags (Dify tags of type `knowledge`). */
+export const knowledgeTags = pgTable(
+  "knowledge_tags",
+  {
+    id: id(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("knowledge_tags_ws_name_uq").on(t.workspaceId, t.name)],
+);
+
+/** Which tags a dataset carries. */
+export const datasetTagBindings = pgTable(
+  "dataset_tag_bindings",
+  {
+    id: id(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    tagId: uuid("tag_id")
+      .notNull()
+      .references(() => knowledgeTags.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    createdBy: uuid("created_by").references(() => accounts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("dataset_tag_bindings_uq").on(t.tagId, t.datasetId),
+    index("dataset_tag_bindings_dataset_idx").on(t.datasetId),
   ],
 );
 

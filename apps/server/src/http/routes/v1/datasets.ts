@@ -28,15 +28,20 @@ import {
   listDatasets,
   listDocuments,
   listSegments,
+  metadataFieldsByName,
+  tagsOfDatasets,
   updateDataset,
   updateSegment,
 } from "@enclave/core";
 import { readUpload } from "../console/dataset-upload.ts";
+import { registerDatasetDocumentRoutes } from "./dataset-documents.ts";
+import { registerDatasetMetadataRoutes } from "./dataset-metadata.ts";
+import { registerDatasetTagRoutes } from "./dataset-tags.ts";
+import { registerDatasetChildChunkRoutes } from "./dataset-child-chunks.ts";
 import {
   fromDifyRetrieval,
   toDifyDataset,
   toDifyDocument,
-  toDifyIndexingStatus,
   toDifyRecord,
   toDifySegment,
 } from "./dify-knowledge-shapes.ts";
@@ -82,12 +87,18 @@ export function knowledgeApiRoutes() {
       return toDifyDataset(view);
     });
     app.get("/v1/datasets", READ, async (request) => {
-      const q = DifyListQuery.parse(request.query);
-      return page(await listDatasets(request.ctx, q), toDifyDataset);
+      const { tag_ids, ...q } = DifyListQuery.parse(request.query);
+      const list = await listDatasets(request.ctx, q, { ...(tag_ids ? { tagIds: tag_ids } : {}) });
+      const tags = await tagsOfDatasets(
+        request.ctx,
+        list.data.map((d) => d.id),
+      );
+      return page(list, (d) => toDifyDataset(d, tags.get(d.id)));
     });
-    app.get(DS, READ, async (request) =>
-      toDifyDataset(await getDataset(request.ctx, DifyDatasetParams.parse(request.params).dataset_id)),
-    );
+    app.get(DS, READ, async (request) => {
+      const view = await getDataset(request.ctx, DifyDatasetParams.parse(request.params).dataset_id);
+      return toDifyDataset(view, (await tagsOfDatasets(request.ctx, [view.id])).get(view.id));
+    });
     app.patch(DS, MANAGE, async (request) => {
       const { dataset_id } = DifyDatasetParams.parse(request.params);
       const b = DifyUpdateDataset.parse(request.body);
@@ -134,25 +145,24 @@ export function knowledgeApiRoutes() {
     });
     app.get(`${DS}/documents`, READ, async (request) => {
       const { dataset_id } = DifyDatasetParams.parse(request.params);
-      return page(
-        await listDocuments(request.ctx, dataset_id, DifyListQuery.parse(request.query)),
-        toDifyDocument,
-      );
+      const list = await listDocuments(request.ctx, dataset_id, DifyListQuery.parse(request.query));
+      const fields = await metadataFieldsByName(request.ctx, dataset_id);
+      return page(list, (d) => toDifyDocument(d, fields));
     });
     app.get(DOC, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
-      return toDifyDocument(await getDocument(request.ctx, dataset_id, document_id));
+      const doc = await getDocument(request.ctx, dataset_id, document_id);
+      return toDifyDocument(doc, await metadataFieldsByName(request.ctx, dataset_id));
     });
     app.delete(DOC, MANAGE, async (request, reply) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
       await deleteDocument(request.ctx, dataset_id, document_id);
       return reply.status(204).send();
     });
-    // Dify's `{batch}`: the batch id Enclave hands out is the document id.
-    app.get(`${DOC}/indexing-status`, READ, async (request) => {
-      const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);
-      return { data: [toDifyIndexingStatus(await getDocument(request.ctx, dataset_id, document_id))] };
-    });
+    registerDatasetDocumentRoutes(app);
+    registerDatasetMetadataRoutes(app);
+    registerDatasetTagRoutes(app);
+    registerDatasetChildChunkRoutes(app);
 
     app.get(`${DOC}/segments`, READ, async (request) => {
       const { dataset_id, document_id } = DifyDocumentParams.parse(request.params);

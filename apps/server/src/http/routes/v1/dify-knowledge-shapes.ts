@@ -57,7 +57,7 @@ export function toDifyRetrieval(r: RetrievalSettings) {
   };
 }
 
-export function toDifyDataset(d: DatasetView) {
+export function toDifyDataset(d: DatasetView, tags: { id: string; name: string }[] = []) {
   return {
     id: d.id,
     name: d.name,
@@ -78,13 +78,14 @@ export function toDifyDataset(d: DatasetView) {
     embedding_available: d.indexingTechnique === "economy" || d.embeddingModel !== null,
     retrieval_model_dict: toDifyRetrieval(d.retrieval),
     partial_member_list: d.memberIds,
-    tags: [],
+    tags: tags.map((t) => ({ ...t, type: "knowledge" })),
     doc_form: null,
     external_knowledge_info: null,
   };
 }
 
-export function toDifyDocument(d: DocumentView) {
+/** `fields`: the dataset's metadata fields by name, so values carry their field's id and type. */
+export function toDifyDocument(d: DocumentView, fields?: Map<string, { id: string; type: string }>) {
   return {
     id: d.id,
     position: d.position,
@@ -107,9 +108,10 @@ export function toDifyDocument(d: DocumentView) {
     hit_count: 0,
     doc_form: d.docForm,
     doc_metadata: Object.entries(d.metadata).map(([name, value]) => ({
+      id: fields?.get(name)?.id ?? null,
       name,
       value,
-      type: typeof value === "number" ? "number" : "string",
+      type: fields?.get(name)?.type ?? (typeof value === "number" ? "number" : "string"),
     })),
   };
 }

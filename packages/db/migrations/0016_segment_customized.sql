@@ -1,0 +1,1 @@
+ALTER TABLE "segments" ADD COLUMN "customized" boolean DEFAULT false NOT NULL;
