@@ -1,10 +1,7 @@
 import { asc, sql } from "drizzle-orm";
 import { auditChainHead, auditCheckpoints, queryRows, type Database } from "@enclave/db";
 import type { KeyObject } from "node:crypto";
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { auditLeafHex, type HashableRow } from "./chain.ts";
-import { hashBatch, tupleRow, type BatchTuple, type HashedBatch } from "./leaf-batch.ts";
+import { auditLeafHex, GENESIS_HASH, type AuditRow, type HashableRow } from "./chain.ts";
 import { MerkleFrontier } from "./merkle.ts";
 import { openCheckpoint } from "./signed-note.ts";
 
@@ -40,14 +37,11 @@ export interface VerifyOptions {
   /** A signed checkpoint note kept outside the database (shipped to a SIEM, saved by an operator). */
   externalCheckpoint?: string;
   batchSize?: number;
-  /** Hashing threads (default: one per core, at most 4, for logs of 50k events or more; 0 = inline). */
-  threads?: number;
   /** Stop collecting after this many problems (the first is what matters). */
   maxProblems?: number;
 }
 
 const REORDER_WINDOW = 16;
-const WORKER_URL = new URL("./verify-worker.ts", import.meta.url);
 
 /**
  * Recomputes every leaf, the hash chain, seq contiguity, every stored checkpoint's signature and
@@ -108,83 +102,56 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
 
   const frontier = new MerkleFrontier();
   let expectedSeq = 0;
-  const prevHash = Buffer.alloc(32); // GENESIS_HASH
-  let prevBad = false;
+  let prevHash = GENESIS_HASH;
+  let cursor = -1;
   const batchSize = opts.batchSize ?? 10_000;
-  const pool = await hashingPool(db, opts.threads);
-  try {
-    // Batches are read and hashed ahead (two per thread) while this loop checks them in order.
-    const ahead: Promise<{ batch: HashedBatch; json: string }>[] = [];
-    let cursor = -1;
-    let exhausted = false;
-    const fill = async () => {
-      while (!exhausted && ahead.length < Math.max(2, pool.size * 2)) {
-        const read = await readBatch(db, cursor, batchSize);
-        if (read.count === 0) {
-          exhausted = true;
-          break;
-        }
-        cursor = read.lastSeq;
-        if (read.count < batchSize) exhausted = true;
-        ahead.push(pool.hash(read.json).then((batch) => ({ batch, json: read.json })));
+  // The next batch is read while this one is hashed: the database works while we compute.
+  let next = readBatch(db, cursor, batchSize);
+  for (;;) {
+    const rows = await next;
+    if (rows.length === 0) break;
+    cursor = rows[rows.length - 1]!.seq;
+    next = readBatch(db, cursor, batchSize);
+    for (const row of rows) {
+      if (row.seq > expectedSeq) {
+        const missing = row.seq - expectedSeq;
+        report({
+          kind: "deleted",
+          seq: expectedSeq,
+          detail: `${missing} event(s) missing before seq ${row.seq}`,
+        });
+        // Keep the Merkle position honest: roots after a gap cannot match, and are reported.
+        for (let s = expectedSeq; s < row.seq; s++) frontier.append(Buffer.alloc(32));
+        expectedSeq = row.seq;
+        prevHash = row.prevHash;
       }
-    };
-    await fill();
-    while (ahead.length > 0) {
-      const { batch, json } = await ahead.shift()!;
-      const refill = fill();
-      let parsed: BatchTuple[] | null = null;
-      const rowAt = (i: number) => tupleRow((parsed ??= JSON.parse(json) as BatchTuple[])[i]!);
-      const { seqs, computed, stored, prev, badStored, badPrev } = batch;
-      const computedBuf = Buffer.from(computed.buffer, computed.byteOffset, computed.byteLength);
-      for (let i = 0; i < seqs.length; i++) {
-        const seq = seqs[i]!;
-        const o = i * 32;
-        if (seq > expectedSeq) {
-          const missing = seq - expectedSeq;
-          report({
-            kind: "deleted",
-            seq: expectedSeq,
-            detail: `${missing} event(s) missing before seq ${seq}`,
-          });
-          // Keep the Merkle position honest: roots after a gap cannot match, and are reported.
-          for (let s = expectedSeq; s < seq; s++) frontier.append(Buffer.alloc(32));
-          expectedSeq = seq;
-          prev.subarray(o, o + 32).forEach((b, k) => (prevHash[k] = b));
-          prevBad = badPrev[i] === 1;
-        }
-        if (badStored[i] === 1 || computedBuf.compare(stored, o, o + 32, o, o + 32) !== 0) {
-          const original = findOriginalSeq(rowAt(i));
-          report(
-            original === null
-              ? { kind: "modified", seq, detail: "content does not match its hash" }
-              : {
-                  kind: "reordered",
-                  seq,
-                  detail: `the event written as seq ${original} now sits at seq ${seq}`,
-                },
-          );
-        } else if (badPrev[i] === 1 || prevBad || prevHash.compare(prev, o, o + 32) !== 0) {
-          report({ kind: "chain_broken", seq, detail: "does not link to the previous event" });
-        }
-        frontier.append(computedBuf.subarray(o, o + 32));
-        const expected = expectedRoots.get(frontier.size);
-        if (expected && frontier.root().toString("hex") !== expected.root) {
-          report({
-            kind: "checkpoint_mismatch",
-            seq: frontier.size - 1,
-            detail: `the first ${frontier.size} events no longer match the ${expected.source}`,
-          });
-        }
-        // The next event must link to this one's stored leaf hash.
-        for (let k = 0; k < 32; k++) prevHash[k] = stored[o + k]!;
-        prevBad = badStored[i] === 1;
-        expectedSeq = seq + 1;
+      const leaf = auditLeafHex(row);
+      if (leaf !== row.leafHash) {
+        const original = findOriginalSeq(row);
+        report(
+          original === null
+            ? { kind: "modified", seq: row.seq, detail: "content does not match its hash" }
+            : {
+                kind: "reordered",
+                seq: row.seq,
+                detail: `the event written as seq ${original} now sits at seq ${row.seq}`,
+              },
+        );
+      } else if (row.prevHash !== prevHash) {
+        report({ kind: "chain_broken", seq: row.seq, detail: "does not link to the previous event" });
       }
-      await refill;
+      frontier.append(Buffer.from(leaf, "hex"));
+      const expected = expectedRoots.get(frontier.size);
+      if (expected && frontier.root().toString("hex") !== expected.root) {
+        report({
+          kind: "checkpoint_mismatch",
+          seq: frontier.size - 1,
+          detail: `the first ${frontier.size} events no longer match the ${expected.source}`,
+        });
+      }
+      prevHash = row.leafHash;
+      expectedSeq = row.seq + 1;
     }
-  } finally {
-    pool.close();
   }
 
   const [head] = await db.select().from(auditChainHead);
@@ -215,71 +182,36 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
 type VerifiedRow = HashableRow & { leafHash: string };
 
 /**
- * One batch of events as a single JSON text built by the database (timestamps formatted by the
- * server, details as JSON): one value to read instead of 16 columns × 10,000 rows to decode, and
- * a string a verification thread receives by a plain copy.
+ * One batch of events as text straight from the database (timestamps formatted by the server,
+ * details as JSON text): decoding Dates and jsonb per row was most of verification's time.
  */
-async function readBatch(
-  db: Database,
-  after: number,
-  limit: number,
-): Promise<{ count: number; lastSeq: number; json: string }> {
-  const [row] = await queryRows<{ n: number; last: string | null; rows: string }>(
+async function readBatch(db: Database, after: number, limit: number): Promise<VerifiedRow[]> {
+  const raw = await queryRows<Record<string, string | null>>(
     db,
-    sql`select count(*)::int as n, max(b.seq)::text as last, coalesce(json_agg(json_build_array(
-               b.seq, b.id::text, to_char(b.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-               b.workspace_id::text, b.actor_type, b.actor_id, b.ip, b.user_agent, b.action,
-               b.target_type, b.target_id, b.outcome, b.request_id, b.details, b.prev_hash, b.leaf_hash
-             ) order by b.seq), '[]')::text as rows
-        from (select * from audit_events where audit_events.seq > ${after}
-              order by audit_events.seq limit ${limit}) b`,
+    sql`select seq::text as seq, id::text as id,
+               to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+               workspace_id::text as workspace_id, actor_type, actor_id, ip, user_agent, action,
+               target_type, target_id, outcome, request_id, details::text as details, prev_hash, leaf_hash
+        from audit_events where audit_events.seq > ${after} order by audit_events.seq limit ${limit}`,
   );
-  return { count: row?.n ?? 0, lastSeq: Number(row?.last ?? after), json: row?.rows ?? "[]" };
-}
-
-interface HashingPool {
-  size: number;
-  hash(json: string): Promise<HashedBatch>;
-  close(): void;
-}
-
-// Below this many events, starting threads costs more than it saves.
-const THREADS_FROM_EVENTS = 50_000;
-
-/**
- * Leaf hashing on up to `threads` worker threads (default: one per core, at most 4), round robin;
- * inline when 0 or when the log is small. The chain, seq and Merkle checks stay in order here.
- */
-async function hashingPool(db: Database, threads: number | undefined): Promise<HashingPool> {
-  const [head] = await db.select().from(auditChainHead);
-  const n =
-    threads ?? (Number(head?.nextSeq ?? 0) >= THREADS_FROM_EVENTS ? Math.min(4, availableParallelism()) : 0);
-  if (n <= 0) return { size: 0, hash: async (json) => hashBatch(json), close: () => {} };
-  const workers = Array.from({ length: n }, () => new Worker(WORKER_URL));
-  const pending = new Map<number, { resolve: (b: HashedBatch) => void; reject: (e: unknown) => void }>();
-  for (const w of workers) {
-    w.on("message", (m: { id: number; out: HashedBatch }) => {
-      pending.get(m.id)?.resolve(m.out);
-      pending.delete(m.id);
-    });
-    w.on("error", (e) => {
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
-    });
-  }
-  let next = 0;
-  return {
-    size: n,
-    hash: (json) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        pending.set(id, { resolve, reject });
-        workers[id % n]!.postMessage({ id, json });
-      }),
-    close: () => {
-      for (const w of workers) void w.terminate();
-    },
-  };
+  return raw.map((r) => ({
+    seq: Number(r.seq),
+    id: r.id!,
+    createdAt: r.created_at!,
+    workspaceId: r.workspace_id ?? null,
+    actorType: r.actor_type as AuditRow["actorType"],
+    actorId: r.actor_id ?? null,
+    ip: r.ip ?? null,
+    userAgent: r.user_agent ?? null,
+    action: r.action!,
+    targetType: r.target_type ?? null,
+    targetId: r.target_id ?? null,
+    outcome: r.outcome as AuditRow["outcome"],
+    requestId: r.request_id ?? null,
+    details: JSON.parse(r.details!) as Record<string, unknown>,
+    prevHash: r.prev_hash!,
+    leafHash: r.leaf_hash!,
+  }));
 }
 
 /** If the row's content hashes correctly under a nearby seq, it was moved there from that seq. */
