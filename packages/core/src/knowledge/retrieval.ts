@@ -52,7 +52,34 @@ function searchableWhere(datasetId: string, filter: SQL | null): SQL {
 
 // Document frequencies are counted up to this cap: enough to tell rare words from common ones
 // without scanning every chunk that holds "the".
-const DF_CAP = 1000;
+const DF_CAP = 250;
+/** Most chunks the candidate words of a full-text query may hold together (before filters). */
+const CANDIDATE_BUDGET = 500;
+
+// Saturated counts (≥ DF_CAP) are cached per dataset and word for a minute: they cost a scan of
+// DF_CAP rows, the common words of a language recur in nearly every query, and an idf weight
+// that is a minute old ranks the same. Counts below the cap are cheap and never cached, so a
+// newly indexed rare word is found at once.
+const DF_TTL_MS = 60_000;
+const DF_CACHE_MAX = 10_000;
+const saturated = new Map<string, number>();
+
+async function documentFrequency(db: Database, datasetId: string, word: string, tsq: SQL): Promise<number> {
+  const key = `${datasetId}\u0000${word}`;
+  const at = saturated.get(key);
+  if (at !== undefined && Date.now() - at < DF_TTL_MS) return DF_CAP;
+  const [df] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from (select 1 from ${segments} where ${segments.datasetId} = ${datasetId}::uuid and ${segments.searchVector} @@ ${tsq} limit ${DF_CAP}) x`,
+  );
+  const freq = df?.n ?? 0;
+  saturated.delete(key);
+  if (freq >= DF_CAP) {
+    if (saturated.size >= DF_CACHE_MAX) saturated.delete(saturated.keys().next().value!);
+    saturated.set(key, Date.now());
+  }
+  return freq;
+}
 
 /**
  * BM25-like full text: each query word weighs its inverse document frequency (so a rare word
@@ -78,20 +105,27 @@ export async function fullTextSearch(
   const weighted = [];
   for (const word of words) {
     const tsq = sql`to_tsquery('simple', ${lexeme(word)})`;
-    const [df] = await queryRows<{ n: number }>(
-      db,
-      sql`select count(*)::int as n from (select 1 from ${segments} where ${segments.datasetId} = ${datasetId}::uuid and ${vector} @@ ${tsq} limit ${DF_CAP}) x`,
-    );
-    const freq = df?.n ?? 0;
+    const freq = await documentFrequency(db, datasetId, word, tsq);
     if (freq === 0) continue;
     n = Math.max(n, freq);
-    weighted.push({ word, tsq, idf: Math.log(1 + (n - freq + 0.5) / (freq + 0.5)) });
+    weighted.push({ word, tsq, freq, idf: Math.log(1 + (n - freq + 0.5) / (freq + 0.5)) });
   }
   if (weighted.length === 0) return [];
   const maxScore = weighted.reduce((s, w) => s + w.idf, 0);
-  // The rare words (under 5% of chunks) pick the candidates; common ones then only re-rank.
-  const rare = weighted.filter((w) => w.idf >= Math.log(1 + 19));
-  const pick = rare.length > 0 ? rare : weighted;
+  // The rare words (under 5% of chunks, counted below the cap) pick the candidates; common ones
+  // then only re-rank, so a query never scores every chunk that holds a common word.
+  const rare = weighted
+    .filter((w) => w.freq < DF_CAP && w.idf >= Math.log(1 + 19))
+    .sort((a, b) => a.freq - b.freq);
+  // The rarest words, while their chunks fit a budget, so a query scores hundreds of rows, not all.
+  const pick: typeof weighted = [];
+  let budget = 0;
+  for (const w of rare) {
+    if (pick.length > 0 && budget + w.freq > Math.max(CANDIDATE_BUDGET, limit * 10)) break;
+    pick.push(w);
+    budget += w.freq;
+  }
+  if (pick.length === 0) pick.push(...weighted);
   const candidates = sql.join(
     pick.map((w) => sql`${vector} @@ ${w.tsq}`),
     sql` or `,
@@ -101,12 +135,16 @@ export async function fullTextSearch(
     sql` + `,
   );
   const all = sql`to_tsquery('simple', ${weighted.map((w) => lexeme(w.word)).join(" | ")})`;
+  // Cover density (the costly part) is computed only for the best word sets, ties included.
   const rows = await queryRows<{ id: string; score: number; density: number }>(
     db,
-    sql`select ${segments.id} as id, (${score}) as score, ts_rank_cd(${vector}, ${all}, 33) as density
-        from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
-        where ${searchableWhere(datasetId, filter)} and (${candidates})
-        order by score desc, density desc, ${segments.id} limit ${limit}`,
+    sql`select top.id, top.score, ts_rank_cd(top.sv, ${all}, 33) as density from (
+          select ${segments.id} as id, ${vector} as sv, (${score}) as score
+          from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
+          where ${searchableWhere(datasetId, filter)} and (${candidates})
+          order by score desc fetch first (${limit}) rows with ties
+        ) top
+        order by top.score desc, density desc, top.id limit ${limit}`,
   );
   // Density (< 1) separates equal word sets without ever lifting one past a better set.
   return rows.map((r) => ({
@@ -115,34 +153,24 @@ export async function fullTextSearch(
   }));
 }
 
-/** Nearest chunks by cosine similarity, then the same visibility and metadata filters as full text. */
+/**
+ * Nearest chunks by cosine similarity among the searchable ones (same visibility and metadata
+ * filters as full text, checked inside the index scan so filtered-out rows are replaced).
+ */
 export async function semanticSearch(
   db: Database,
   datasetId: string,
   vector: number[],
   limit: number,
   filter: SQL | null,
-  opts: { exact?: boolean } = {},
+  opts: { exact?: boolean; efSearch?: number } = {},
 ): Promise<Scored[]> {
   if (!(await hasVectorStore(db))) return [];
-  const near = await nearestSegments(db, datasetId, vector, Math.max(limit * 4, 40), opts);
-  if (near.length === 0) return [];
-  const ok = await db
-    .select({ id: segments.id })
-    .from(segments)
-    .innerJoin(documents, eq(documents.id, segments.documentId))
-    .where(
-      and(
-        searchableWhere(datasetId, filter),
-        inArray(
-          segments.id,
-          near.map((n) => n.segmentId),
-        ),
-      ),
-    );
-  const allowed = new Set(ok.map((o) => o.id));
+  const searchable = sql`exists (select 1 from ${segments} join ${documents} on ${documents.id} = ${segments.documentId}
+    where ${segments.id} = e.segment_id and ${searchableWhere(datasetId, filter)})`;
+  const near = await nearestSegments(db, datasetId, vector, limit, { ...opts, where: searchable });
   // Cosine ≤ 0 means unrelated or opposite: not a semantic match, whatever its rank.
-  return near.filter((n) => n.score > 0 && allowed.has(n.segmentId)).slice(0, limit);
+  return near.filter((n) => n.score > 0);
 }
 
 /** Weighted sum of both scores (a missing one counts 0), or reciprocal rank fusion scaled to [0, 1]. */
