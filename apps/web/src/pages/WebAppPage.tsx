@@ -72,7 +72,7 @@ export function WebAppPage() {
   const visit = useQuery({
     queryKey: ["visit", code],
     enabled: Boolean(site.data),
-    queryFn: () => api.write<{ started: boolean }>("POST", "/visit"),
+    queryFn: () => api.write<{ started: boolean }>("POST", "/visit", {}),
   });
   const needsLogin =
     visit.error instanceof ApiError && visit.error.status === 401 && Boolean(site.data?.requireLogin);

@@ -24,7 +24,9 @@ export function ChatView(props: ChatViewProps) {
   const { t } = useI18n();
   const end = useRef<HTMLDivElement>(null);
   const last = props.turns.at(-1);
-  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [props.turns.length, last?.answer]);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: "end" });
+  }, [props.turns.length, last?.answer]);
   return (
     <div className="chat">
       <div className="chat-log" data-testid="chat-log" aria-live="polite" aria-busy={props.busy}>
