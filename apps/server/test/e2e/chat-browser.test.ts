@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)("chat in the browser: debug pane, published web ap
           seen.add((await answer.textContent()) ?? "");
           return answer.getAttribute("data-status");
         },
-        { intervals: [50], timeout: 15_000 },
+        { interval: 50, timeout: 15_000 },
       )
       .toBe("done");
     const final = (await answer.textContent()) ?? "";
