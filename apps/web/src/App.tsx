@@ -7,6 +7,7 @@ import { InvitePage } from "./pages/InvitePage.tsx";
 import { LoginPage, MfaPage } from "./pages/LoginPage.tsx";
 import { EnrolMfaPage } from "./pages/MfaEnrolment.tsx";
 import { SetupPage } from "./pages/SetupPage.tsx";
+import { WebAppPage } from "./pages/WebAppPage.tsx";
 import { ThemeProvider } from "./theme.tsx";
 
 export function createQueryClient(): QueryClient {
@@ -32,6 +33,7 @@ export function AppRoutes() {
       <Route path="/login/mfa" component={MfaPage} />
       <Route path="/invite/:token" component={InvitePage} />
       <Route path="/enrol-mfa" component={EnrolMfaPage} />
+      <Route path="/app/:code" component={WebAppPage} />
       <Route component={Console} />
     </Switch>
   );

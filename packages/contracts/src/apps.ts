@@ -169,6 +169,26 @@ export const AppConfig = z
   .strict();
 export type AppConfig = z.infer<typeof AppConfig>;
 
+const HOST_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+const HTTPS_ORIGIN = new RegExp(`^https://${HOST_LABEL}(?:\\.${HOST_LABEL})*(?::[0-9]{1,5})?$`);
+
+/**
+ * A site allowed to frame the web app: an exact https origin (scheme, host, optional port). No
+ * wildcards, paths or other schemes — it is written verbatim into CSP `frame-ancestors`.
+ */
+export const EmbedOrigin = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(300)
+  .refine((s) => HTTPS_ORIGIN.test(s) && URL.canParse(s) && new URL(s).origin === s, {
+    message: "an embed origin is https://host[:port] with no path, wildcard or trailing slash",
+  });
+export const EmbedOrigins = z
+  .array(EmbedOrigin)
+  .max(20)
+  .transform((list) => [...new Set(list)]);
+
 const appName = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(2000);
 const icon = z.string().trim().min(1).max(16);
@@ -195,6 +215,7 @@ export const UpdateAppInput = z
     enableApi: z.boolean().optional(),
     enableSite: z.boolean().optional(),
     siteRequireLogin: z.boolean().optional(),
+    siteEmbedOrigins: EmbedOrigins.optional(),
     logVisibility: z.enum(LOG_VISIBILITIES).optional(),
     retainContent: z.boolean().optional(),
     retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
@@ -219,6 +240,8 @@ export interface AppView {
   /** The web app lives at `/app/<siteCode>`. */
   siteCode: string;
   siteRequireLogin: boolean;
+  /** Origins whose pages may embed the web app in an iframe. */
+  siteEmbedOrigins: string[];
   logVisibility: LogVisibility;
   retainContent: boolean;
   retentionDays: number | null;

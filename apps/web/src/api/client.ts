@@ -104,21 +104,39 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 /**
- * POSTs to a streaming console endpoint (`response_mode: "streaming"`) and returns the open
- * response for readSse(); a refusal before the stream starts is thrown as an ApiError.
+ * A write to any same-origin API path (console or `/app-api/…`) with the CSRF header, retried once
+ * with a fresh token on `csrf_failed`; a refusal is thrown as an ApiError.
  */
-export async function postStream(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+export async function fetchWithCsrf(url: string, init: RequestInit & { headers?: Record<string, string> }) {
   const open = (token: string) =>
-    fetch(`${BASE}${path}`, {
-      method: "POST",
+    fetch(url, {
+      ...init,
       credentials: "same-origin",
-      headers: { accept: "text/event-stream", "content-type": "application/json", "x-csrf-token": token },
-      body: JSON.stringify(body),
-      ...(signal ? { signal } : {}),
+      headers: { accept: "application/json", ...init.headers, "x-csrf-token": token },
     });
   let res = await open(csrfToken ?? (await fetchCsrf()));
   if (res.status === 403 && (await toError(res.clone())).code === "csrf_failed")
     res = await open(await fetchCsrf());
   if (!res.ok) throw await toError(res);
   return res;
+}
+
+/** Reads a JSON answer of a non-console API (the web app's `/app-api/…`), errors as ApiError. */
+export async function readJson<T>(res: Response): Promise<T> {
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+/**
+ * POSTs to a streaming endpoint (`response_mode: "streaming"`; console path unless absolute) and
+ * returns the open response for readSse(); a refusal before the stream starts is an ApiError.
+ */
+export async function postStream(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetchWithCsrf(path.startsWith("/app-api/") ? path : `${BASE}${path}`, {
+    method: "POST",
+    headers: { accept: "text/event-stream", "content-type": "application/json" },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
 }

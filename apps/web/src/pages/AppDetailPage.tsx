@@ -13,6 +13,7 @@ import { AppEditor } from "./app/AppEditor.tsx";
 import { AppLogs } from "./app/AppLogs.tsx";
 import { AppSettings } from "./app/AppSettings.tsx";
 import { AppUsage } from "./app/AppUsage.tsx";
+import { DebugChat } from "./app/DebugChat.tsx";
 
 const TABS = ["editor", "settings", "api", "logs", "usage"] as const;
 type Tab = (typeof TABS)[number];
@@ -109,7 +110,7 @@ export function AppDetailPage() {
   const { id = "" } = useParams<{ id: string }>();
   const client = useQueryClient();
   const canEdit = useCan("app.update");
-  const [tab, setTab] = useState<Tab>("editor");
+  const [tab, setTab] = useState<Tab | "debug">("editor");
   const app = useQuery({ queryKey: ["app", id], queryFn: () => get<AppView>(`/apps/${id}`) });
   const publish = useMutation({
     mutationFn: () => post<AppView>(`/apps/${id}/publish`),
@@ -165,6 +166,18 @@ export function AppDetailPage() {
             {t(`app.tabs.${name}`)}
           </button>
         ))}
+        {/* The debug chat pane (with the embed settings): apps/web/src/pages/app/DebugChat.tsx */}
+        <button
+          type="button"
+          role="tab"
+          id="tab-debug"
+          aria-selected={tab === "debug"}
+          aria-controls="app-panel"
+          className={tab === "debug" ? "tab tab-active" : "tab"}
+          onClick={() => setTab("debug")}
+        >
+          {t("chat.debug.tab")}
+        </button>
       </div>
       <div role="tabpanel" id="app-panel" aria-labelledby={`tab-${tab}`}>
         {tab === "editor" && <AppEditor app={a} canEdit={canEdit} />}
@@ -177,6 +190,7 @@ export function AppDetailPage() {
         )}
         {tab === "logs" && <AppLogs app={a} />}
         {tab === "usage" && <AppUsage app={a} />}
+        {tab === "debug" && <DebugChat app={a} canEdit={canEdit} />}
       </div>
     </div>
   );

@@ -24,6 +24,16 @@ function SignInError({ error }: { error: unknown }) {
   return <ErrorBanner error={error} />;
 }
 
+/**
+ * Where to go after signing in: `?next=` when it names a published web app of this origin (the
+ * web app's "require workspace login" sends visitors here), else the console. Nothing else is
+ * accepted, so the parameter cannot become an open redirect.
+ */
+export function afterLogin(search: string): string {
+  const next = new URLSearchParams(search).get("next") ?? "";
+  return /^\/app\/[0-9a-f]{20}$/.test(next) ? next : "/";
+}
+
 export function LoginPage() {
   const t = useT();
   const [, navigate] = useLocation();
@@ -37,9 +47,9 @@ export function LoginPage() {
   const login = useMutation({
     mutationFn: (input: LoginInput) => post<{ mfaRequired: boolean }>("/login", input),
     onSuccess: async (res) => {
-      if (res.mfaRequired) return navigate("/login/mfa");
+      if (res.mfaRequired) return navigate(`/login/mfa${window.location.search}`);
       client.clear();
-      navigate("/", { replace: true });
+      navigate(afterLogin(window.location.search), { replace: true });
     },
   });
   function submit(e: FormEvent<HTMLFormElement>) {
@@ -77,7 +87,7 @@ export function MfaPage() {
     mutationFn: (input: LoginMfaInput) => post("/login/mfa", input),
     onSuccess: async () => {
       client.clear();
-      navigate("/", { replace: true });
+      navigate(afterLogin(window.location.search), { replace: true });
     },
   });
   function submit(e: FormEvent<HTMLFormElement>) {

@@ -68,6 +68,7 @@ export function toAppView(row: AppRow, published: PublishedRef): AppView {
     enableSite: row.enableSite,
     siteCode: row.siteCode,
     siteRequireLogin: row.siteRequireLogin,
+    siteEmbedOrigins: row.siteEmbedOrigins,
     logVisibility: row.logVisibility,
     retainContent: row.retainContent,
     retentionDays: row.retentionDays,

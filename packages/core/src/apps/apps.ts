@@ -102,6 +102,11 @@ export async function updateApp(ctx: Ctx, appId: string, raw: UpdateAppInput): P
         changed.push(field);
       }
     }
+    const origins = input.siteEmbedOrigins;
+    if (origins && origins.join(" ") !== row.siteEmbedOrigins.join(" ")) {
+      set.siteEmbedOrigins = origins;
+      changed.push("siteEmbedOrigins");
+    }
     for (const field of PRIVACY_FIELDS) {
       const value = input[field];
       if (value !== undefined && value !== row[field]) {

@@ -24,6 +24,8 @@ export interface SiteView {
 interface Site {
   appId: string;
   workspaceId: string;
+  /** Who may frame `/app/<code>` (CSP frame-ancestors); not part of the public view. */
+  embedOrigins: string[];
   view: SiteView;
 }
 
@@ -59,6 +61,7 @@ async function loadSite(ctx: Pick<Ctx, "db">, code: string): Promise<Site | null
   return {
     appId: row.app.id,
     workspaceId: row.app.workspaceId,
+    embedOrigins: row.app.siteEmbedOrigins,
     view: {
       code,
       title: row.app.name,

@@ -33,6 +33,11 @@ export const apps = pgTable(
       .default(sql`substr(replace(gen_random_uuid()::text, '-', ''), 1, 20)`),
     /** The web app is only for signed-in members of the app's workspace. */
     siteRequireLogin: boolean("site_require_login").notNull().default(false),
+    /** https origins allowed to frame the web app (CSP frame-ancestors); empty: nobody. */
+    siteEmbedOrigins: text("site_embed_origins")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     logVisibility: text("log_visibility", { enum: LOG_VISIBILITIES }).notNull().default("creator_and_admins"),
     /** false: usage metadata is kept, message text, inputs and tool traces are not. */
     retainContent: boolean("retain_content").notNull().default(true),

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { AppError } from "@enclave/core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, findSite } from "@enclave/core";
 
 /** Where `vite build` writes the console (apps/web/dist), resolved from this file. */
 export const DEFAULT_WEB_DIST = join(import.meta.dirname, "..", "..", "..", "..", "web", "dist");
@@ -71,6 +71,29 @@ function sendFile(reply: FastifyReply, file: StaticFile) {
   return reply.type(file.type).header("cache-control", file.cache).send(file.body);
 }
 
+const WEB_APP_PAGE = /^\/app\/([0-9a-f]{20})\/?$/;
+
+/**
+ * A published web app's page may be framed by the origins its owner listed; every other page
+ * (and an app without a list) keeps helmet's `frame-ancestors 'none'`. The origins were
+ * validated as bare https origins when saved, so they are safe to write into the header.
+ */
+async function allowFramingByListedOrigins(request: FastifyRequest, reply: FastifyReply, path: string) {
+  const code = WEB_APP_PAGE.exec(path)?.[1];
+  if (!code) return;
+  const origins = await findSite(request.ctx, code).then(
+    (site) => site.embedOrigins,
+    () => [],
+  );
+  if (origins.length === 0) return;
+  const csp = String(reply.getHeader("content-security-policy") ?? "");
+  reply.header(
+    "content-security-policy",
+    csp.replace("frame-ancestors 'none'", `frame-ancestors ${origins.join(" ")}`),
+  );
+  reply.removeHeader("x-frame-options");
+}
+
 /**
  * Serves the console SPA: its files by exact path, and index.html for any other GET that is not
  * an API path, so client-side routes survive a reload. Helmet's CSP applies unchanged.
@@ -92,6 +115,7 @@ export function webRoutes(opts: { distDir?: string | undefined } = {}) {
           index ? "file not found" : "the web console is not built: run `npm run build:web`",
         );
       }
+      await allowFramingByListedOrigins(request, reply, path);
       return sendFile(reply, { ...index, cache: REVALIDATE });
     });
   };

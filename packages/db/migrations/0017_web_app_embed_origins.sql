@@ -1,0 +1,1 @@
+ALTER TABLE "apps" ADD COLUMN "site_embed_origins" text[] DEFAULT '{}'::text[] NOT NULL;
