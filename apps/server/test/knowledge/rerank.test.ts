@@ -111,4 +111,33 @@ describe("rerank", () => {
     expect(res.json()).toMatchObject({ code: "upstream_error" });
     expect(res.body).not.toContain("sk-rerank-canary");
   });
+
+  it("Dify's retrieve takes reranking_model by provider name; an unknown provider is a 400", async () => {
+    const key = await w.owner.client.post(`${DATASETS}/api-keys`, { name: "rerank-sdk" });
+    const token = (key.json() as { token: string }).token;
+    const retrieve = (reranking_model: Record<string, string>) =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/datasets/${datasetId}/retrieve`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: {
+          query: "blue van charging bay",
+          retrieval_model: {
+            search_method: "full_text_search",
+            reranking_enable: true,
+            reranking_mode: "reranking_model",
+            reranking_model,
+            top_k: 3,
+            score_threshold_enabled: false,
+          },
+        },
+      });
+    const res = await retrieve({ reranking_provider_name: "reranker", reranking_model_name: "bge-reranker" });
+    expect(res.statusCode).toBe(200);
+    const records = (res.json() as { records: { score: number; segment: { content: string } }[] }).records;
+    expect(records.map((r) => r.score)).toEqual([1, 0.75]);
+    expect(records[0]!.segment.content).toContain("charging bay");
+    const unknown = await retrieve({ reranking_provider_name: "cohere", reranking_model_name: "rerank-v3" });
+    expect(unknown.statusCode).toBe(400);
+  });
 });

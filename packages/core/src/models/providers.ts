@@ -263,3 +263,18 @@ function forgetAfterCommit(tx: object, providerId: string): void {
   forgetProvider(providerId);
   onAfterCommit(tx, async () => forgetProvider(providerId));
 }
+
+/**
+ * The id of the ctx workspace's provider named `ref` (or whose id is `ref`), for APIs that name
+ * providers the way Dify does (`reranking_provider_name`); null when there is none. Another
+ * workspace's providers are never found.
+ */
+export async function findProviderId(ctx: Ctx, ref: string): Promise<string | null> {
+  const workspaceId = ctx.workspace?.id;
+  if (!workspaceId || !ref) return null;
+  const rows = await ctx.db
+    .select({ id: modelProviders.id, name: modelProviders.name })
+    .from(modelProviders)
+    .where(eq(modelProviders.workspaceId, workspaceId));
+  return (rows.find((r) => r.id === ref) ?? rows.find((r) => r.name === ref))?.id ?? null;
+}

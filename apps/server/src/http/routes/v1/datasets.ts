@@ -75,7 +75,7 @@ export function knowledgeApiRoutes() {
     app.post("/v1/datasets", MANAGE, async (request) => {
       const b = DifyCreateDataset.parse(request.body);
       const model = modelOf(b);
-      const retrieval = fromDifyRetrieval(b.retrieval_model);
+      const retrieval = await fromDifyRetrieval(request.ctx, b.retrieval_model);
       const view = await createDataset(request.ctx, {
         name: b.name,
         description: b.description,
@@ -103,7 +103,7 @@ export function knowledgeApiRoutes() {
       const { dataset_id } = DifyDatasetParams.parse(request.params);
       const b = DifyUpdateDataset.parse(request.body);
       const model = modelOf(b);
-      const retrieval = fromDifyRetrieval(b.retrieval_model);
+      const retrieval = await fromDifyRetrieval(request.ctx, b.retrieval_model);
       const view = await updateDataset(request.ctx, dataset_id, {
         ...(b.name !== undefined ? { name: b.name } : {}),
         ...(b.description !== undefined ? { description: b.description } : {}),
@@ -209,7 +209,7 @@ export function knowledgeApiRoutes() {
     app.post(`${DS}/retrieve`, READ, async (request) => {
       const { dataset_id } = DifyDatasetParams.parse(request.params);
       const b = DifyRetrieve.parse(request.body);
-      const retrieval = fromDifyRetrieval(b.retrieval_model);
+      const retrieval = await fromDifyRetrieval(request.ctx, b.retrieval_model);
       const result = await hitTestDataset(request.ctx, dataset_id, {
         query: b.query,
         ...(retrieval ? { retrieval } : {}),

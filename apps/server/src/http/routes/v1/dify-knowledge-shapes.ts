@@ -7,15 +7,35 @@ import {
   type RetrievedChunk,
   type SegmentView,
 } from "@enclave/contracts";
-import { AppError } from "@enclave/core";
+import { AppError, findProviderId, type Ctx } from "@enclave/core";
 
 const unix = (iso: string | null) => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
 
-/** Dify's retrieval_model → ours. Rerank models are not offered (yet): asking for one is a 400. */
-export function fromDifyRetrieval(m: DifyRetrievalModel | undefined): RetrievalSettings | undefined {
+/**
+ * Dify's retrieval_model → ours. A rerank model is named by `reranking_provider_name` (the
+ * workspace provider's name or id) and `reranking_model_name`; an unknown provider is a 400.
+ */
+export async function fromDifyRetrieval(
+  ctx: Ctx,
+  m: DifyRetrievalModel | undefined,
+): Promise<RetrievalSettings | undefined> {
   if (!m) return undefined;
+  let rerank: RetrievalSettings["rerank"] = null;
   if (m.reranking_enable === true && m.reranking_mode !== "weighted_score") {
-    throw new AppError("bad_request", "rerank models are not supported: use weighted_score or no reranking");
+    const providerName = m.reranking_model?.reranking_provider_name;
+    const model = m.reranking_model?.reranking_model_name;
+    if (typeof providerName !== "string" || typeof model !== "string" || !providerName || !model)
+      throw new AppError(
+        "bad_request",
+        "reranking_model needs reranking_provider_name and reranking_model_name",
+      );
+    const providerId = await findProviderId(ctx, providerName);
+    if (!providerId)
+      throw new AppError(
+        "provider_not_initialize",
+        `no model provider named ${providerName} in this workspace`,
+      );
+    rerank = { providerId, model };
   }
   const conditions = m.metadata_filtering_conditions?.conditions ?? [];
   return RetrievalSettings.parse({
@@ -23,6 +43,7 @@ export function fromDifyRetrieval(m: DifyRetrievalModel | undefined): RetrievalS
     ...(m.top_k ? { topK: m.top_k } : {}),
     scoreThreshold: m.score_threshold_enabled ? (m.score_threshold ?? null) : null,
     hybridMethod: "weighted_score",
+    rerank,
     ...(m.weights?.vector_setting?.vector_weight !== undefined
       ? { vectorWeight: m.weights.vector_setting.vector_weight }
       : {}),
@@ -43,9 +64,12 @@ export function fromDifyRetrieval(m: DifyRetrievalModel | undefined): RetrievalS
 export function toDifyRetrieval(r: RetrievalSettings) {
   return {
     search_method: r.searchMethod ?? "hybrid_search",
-    reranking_enable: false,
-    reranking_mode: "weighted_score",
-    reranking_model: { reranking_provider_name: "", reranking_model_name: "" },
+    reranking_enable: r.rerank !== null,
+    reranking_mode: r.rerank ? "reranking_model" : "weighted_score",
+    reranking_model: {
+      reranking_provider_name: r.rerank?.providerId ?? "",
+      reranking_model_name: r.rerank?.model ?? "",
+    },
     weights: {
       weight_type: "customized",
       vector_setting: { vector_weight: r.vectorWeight },
