@@ -47,7 +47,7 @@ describe.skipIf(!hasChromium)("chat in the browser: debug pane, published web ap
     await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
     appId = page.url().split("/").pop()!;
     await page.getByLabel("Model provider").selectOption({ label: "Local fake" });
-    await page.getByLabel("Model", { exact: true }).fill(FAKE_MODEL);
+    await page.getByLabel("Model", { exact: true }).selectOption(FAKE_MODEL);
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.getByText("Saved.").waitFor();
 
