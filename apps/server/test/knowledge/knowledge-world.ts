@@ -1,6 +1,7 @@
 // A server with the worker's indexing processor on its queue, a workspace with one member of each
 // role, an intruder who owns workspace B, and an embedding provider on the fake model server.
 import { mkdtempSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -201,4 +202,55 @@ export function multipartBody(
     payload: Buffer.concat(parts),
     headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
   };
+}
+
+export interface DatasetApiResponse {
+  status: number;
+  /** The parsed JSON body ({} when the answer is not JSON or empty). */
+  data: Record<string, unknown>;
+  headers: Headers;
+  bytes: Buffer;
+}
+export type DatasetCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+) => Promise<DatasetApiResponse>;
+
+/**
+ * Dify's knowledge API over real HTTP: listens on loopback, makes a dataset key for the owner's
+ * workspace and one for the intruder's, and returns a caller that sends JSON (or a FormData body)
+ * with the owner's key unless another token is given.
+ */
+export async function openDatasetApi(
+  t: TestApp,
+  w: KnowledgeWorld,
+): Promise<{ base: string; key: string; intruderKey: string; call: DatasetCall }> {
+  await t.app.listen({ host: "127.0.0.1", port: 0 });
+  const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
+  const token = async (client: ConsoleClient, name: string) =>
+    ((await client.post(`${DATASETS}/api-keys`, { name })).json() as { token: string }).token;
+  const key = await token(w.owner.client, "tests");
+  const intruderKey = await token(w.intruder, "intruder");
+  const call: DatasetCall = async (method, path, body, bearer = key) => {
+    const isForm = body instanceof FormData;
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${bearer}`,
+        ...(body !== undefined && !isForm ? { "content-type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body: isForm ? body : JSON.stringify(body) } : {}),
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const json = (res.headers.get("content-type") ?? "").includes("json");
+    return {
+      status: res.status,
+      data: json && bytes.length ? (JSON.parse(bytes.toString()) as Record<string, unknown>) : {},
+      headers: res.headers,
+      bytes,
+    };
+  };
+  return { base, key, intruderKey, call };
 }

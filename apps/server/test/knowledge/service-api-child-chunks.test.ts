@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { indexDocument } from "@enclave/core";
 import { auditEvents, segments } from "@enclave/db";
 import {
   createKnowledgeApp,
-  DATASETS,
   PARAGRAPHS,
   setupKnowledgeWorld,
   type KnowledgeApp,
   type KnowledgeWorld,
+  openDatasetApi,
+  type DatasetCall,
 } from "./knowledge-world.ts";
 
 // Child chunks of parent-child documents over real HTTP: matched by retrieval, edited in place.
-type Res = { status: number; data: Record<string, unknown> };
 
 const HIERARCHICAL = {
   mode: "hierarchical",
@@ -27,8 +26,6 @@ const HIERARCHICAL = {
 describe("knowledge service API: child chunks", () => {
   let t: KnowledgeApp;
   let w: KnowledgeWorld;
-  let base: string;
-  let key: string;
   let intruderKey: string;
   let ds: string;
   let docId: string;
@@ -37,18 +34,7 @@ describe("knowledge service API: child chunks", () => {
   let flatDoc: string;
   let flatSeg: string;
 
-  const call = async (method: string, path: string, body?: unknown, token = key): Promise<Res> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, data: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
+  let call: DatasetCall;
 
   const create = async (name: string, text: string, extra: Record<string, unknown>) => {
     const res = await call("POST", `/datasets/${ds}/document/create-by-text`, { name, text, ...extra });
@@ -71,12 +57,7 @@ describe("knowledge service API: child chunks", () => {
   beforeAll(async () => {
     t = await createKnowledgeApp(undefined, { startQueue: false });
     w = await setupKnowledgeWorld(t);
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
-    key = ((await w.owner.client.post(`${DATASETS}/api-keys`, { name: "c" })).json() as { token: string })
-      .token;
-    intruderKey = ((await w.intruder.post(`${DATASETS}/api-keys`, { name: "b" })).json() as { token: string })
-      .token;
+    ({ intruderKey, call } = await openDatasetApi(t, w));
     ds = (await call("POST", "/datasets", { name: "Parent child" })).data.id as string;
     docId = await create(
       "Field guide",

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
 import { eq, inArray } from "drizzle-orm";
 import { inflateRawSync } from "node:zlib";
 import { indexDocument } from "@enclave/core";
 import { auditEvents, documents, segments } from "@enclave/db";
 import {
   createKnowledgeApp,
-  DATASETS,
   PARAGRAPHS,
   setupKnowledgeWorld,
   type KnowledgeApp,
   type KnowledgeWorld,
+  openDatasetApi,
+  type DatasetCall,
 } from "./knowledge-world.ts";
 
 // Dify's document endpoints beyond create/list/get/delete, over real HTTP with a dataset key. The
@@ -35,34 +35,12 @@ function unzip(zip: Buffer): { name: string; text: string }[] {
   return out;
 }
 
-type Res = { status: number; data: Record<string, unknown>; headers: Headers; bytes: Buffer };
-
 describe("knowledge service API: batch status, update by text/file, status actions, download", () => {
   let t: KnowledgeApp;
   let w: KnowledgeWorld;
-  let base: string;
-  let key: string;
   let intruderKey: string;
 
-  const call = async (method: string, path: string, body?: unknown, token = key): Promise<Res> => {
-    const isForm = body instanceof FormData;
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined && !isForm ? { "content-type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: isForm ? body : JSON.stringify(body) } : {}),
-    });
-    const bytes = Buffer.from(await res.arrayBuffer());
-    const json = (res.headers.get("content-type") ?? "").includes("json");
-    return {
-      status: res.status,
-      data: json && bytes.length ? (JSON.parse(bytes.toString()) as Record<string, unknown>) : {},
-      headers: res.headers,
-      bytes,
-    };
-  };
+  let call: DatasetCall;
 
   const index = (documentId: string) =>
     indexDocument(t.workerCtx(), { workspaceId: w.workspaceId, documentId });
@@ -109,12 +87,7 @@ describe("knowledge service API: batch status, update by text/file, status actio
   beforeAll(async () => {
     t = await createKnowledgeApp(undefined, { startQueue: false });
     w = await setupKnowledgeWorld(t);
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
-    key = ((await w.owner.client.post(`${DATASETS}/api-keys`, { name: "docs" })).json() as { token: string })
-      .token;
-    intruderKey = ((await w.intruder.post(`${DATASETS}/api-keys`, { name: "b" })).json() as { token: string })
-      .token;
+    ({ intruderKey, call } = await openDatasetApi(t, w));
   });
   afterAll(() => t.close());
 

@@ -1,45 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { indexDocument } from "@enclave/core";
 import { auditEvents, documents } from "@enclave/db";
 import {
   createKnowledgeApp,
-  DATASETS,
   PARAGRAPHS,
   setupKnowledgeWorld,
   type KnowledgeApp,
   type KnowledgeWorld,
+  openDatasetApi,
+  type DatasetCall,
 } from "./knowledge-world.ts";
 
 // Dify's metadata API (fields, built-in switch, values per document) and metadata filters in
 // retrieval, over real HTTP with a dataset key.
-type Res = { status: number; data: Record<string, unknown> };
 type Cond = { name: string; comparison_operator: string; value?: unknown };
 
 describe("knowledge service API: metadata fields, document values and retrieval filters", () => {
   let t: KnowledgeApp;
   let w: KnowledgeWorld;
-  let base: string;
-  let key: string;
   let intruderKey: string;
   let ds: string;
   let other: string;
   const doc: Record<"ada" | "grace" | "plain", string> = { ada: "", grace: "", plain: "" };
   const field: Record<string, string> = {};
 
-  const call = async (method: string, path: string, body?: unknown, token = key): Promise<Res> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, data: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
+  let call: DatasetCall;
 
   const textDoc = async (datasetId: string, name: string, text: string) => {
     const res = await call("POST", `/datasets/${datasetId}/document/create-by-text`, {
@@ -76,12 +62,7 @@ describe("knowledge service API: metadata fields, document values and retrieval 
   beforeAll(async () => {
     t = await createKnowledgeApp(undefined, { startQueue: false });
     w = await setupKnowledgeWorld(t);
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
-    key = ((await w.owner.client.post(`${DATASETS}/api-keys`, { name: "m" })).json() as { token: string })
-      .token;
-    intruderKey = ((await w.intruder.post(`${DATASETS}/api-keys`, { name: "b" })).json() as { token: string })
-      .token;
+    ({ intruderKey, call } = await openDatasetApi(t, w));
     ds = (await call("POST", "/datasets", { name: "Meta" })).data.id as string;
     other = (await call("POST", "/datasets", { name: "Meta other" })).data.id as string;
     doc.ada = await textDoc(ds, "Ada notes", "The compass of analytical engines.");

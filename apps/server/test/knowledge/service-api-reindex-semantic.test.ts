@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { indexDocument } from "@enclave/core";
 import { queryRows } from "@enclave/db";
@@ -8,11 +7,12 @@ import {
   addEmbeddingProvider,
   createDataset,
   createKnowledgeApp,
-  DATASETS,
   setupKnowledgeWorld,
   startFakeModelServer,
   type KnowledgeApp,
   type KnowledgeWorld,
+  openDatasetApi,
+  type DatasetCall,
 } from "./knowledge-world.ts";
 
 // update-by-text on a high_quality dataset: the new chunks arrive with their vectors in the same
@@ -29,18 +29,9 @@ describe("update-by-text re-embeds atomically (high_quality, PGlite with pgvecto
   let t: KnowledgeApp;
   let w: KnowledgeWorld;
   let fake: FakeModelServer;
-  let base: string;
-  let key: string;
   let datasetId: string;
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, data: (await res.json()) as Record<string, unknown> };
-  };
+  let call: DatasetCall;
   const semantic = async (query: string) =>
     (
       (
@@ -70,10 +61,7 @@ describe("update-by-text re-embeds atomically (high_quality, PGlite with pgvecto
       indexingTechnique: "high_quality",
       embeddingModel: { providerId, name: "embed-8" },
     });
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
-    key = ((await w.owner.client.post(`${DATASETS}/api-keys`, { name: "hq" })).json() as { token: string })
-      .token;
+    ({ call } = await openDatasetApi(t, w));
   });
   afterAll(async () => {
     await t.close();

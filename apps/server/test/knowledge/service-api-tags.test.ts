@@ -1,49 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { auditEvents, datasetTagBindings, knowledgeTags } from "@enclave/db";
 import {
   createDataset as createViaConsole,
   createKnowledgeApp,
-  DATASETS,
   setupKnowledgeWorld,
   type KnowledgeApp,
   type KnowledgeWorld,
+  openDatasetApi,
+  type DatasetApiResponse,
+  type DatasetCall,
 } from "./knowledge-world.ts";
 
 // Dify's knowledge tags over real HTTP with dataset keys of two workspaces.
-type Res = { status: number; data: unknown };
+type Res = DatasetApiResponse;
 
 describe("knowledge service API: tags", () => {
   let t: KnowledgeApp;
   let w: KnowledgeWorld;
-  let base: string;
-  let key: string;
   let intruderKey: string;
 
-  const call = async (method: string, path: string, body?: unknown, token = key): Promise<Res> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, data: text ? JSON.parse(text) : null };
-  };
+  let call: DatasetCall;
   const obj = (r: Res) => r.data as Record<string, unknown>;
 
   beforeAll(async () => {
     t = await createKnowledgeApp();
     w = await setupKnowledgeWorld(t);
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1`;
-    key = ((await w.owner.client.post(`${DATASETS}/api-keys`, { name: "t" })).json() as { token: string })
-      .token;
-    intruderKey = ((await w.intruder.post(`${DATASETS}/api-keys`, { name: "b" })).json() as { token: string })
-      .token;
+    ({ intruderKey, call } = await openDatasetApi(t, w));
   });
   afterAll(() => t.close());
 
@@ -75,7 +58,10 @@ describe("knowledge service API: tags", () => {
       204,
     );
 
-    const list = (await call("GET", "/datasets/tags")).data as { name: string; binding_count: string }[];
+    const list = (await call("GET", "/datasets/tags")).data as unknown as {
+      name: string;
+      binding_count: string;
+    }[];
     expect(list.map((x) => [x.name, x.binding_count])).toEqual([
       ["Product Docs", "1"],
       ["Legal", "2"],
@@ -148,7 +134,9 @@ describe("knowledge service API: tags", () => {
     const bTag = obj(await call("POST", "/datasets/tags", { name: "B only" }, intruderKey)).id as string;
     const bDataset = await createViaConsole(w.intruder, { name: "B data", permission: "all_team_members" });
 
-    const bList = (await call("GET", "/datasets/tags", undefined, intruderKey)).data as { id: string }[];
+    const bList = (await call("GET", "/datasets/tags", undefined, intruderKey)).data as unknown as {
+      id: string;
+    }[];
     expect(bList.map((x) => x.id)).toEqual([bTag]);
     expect((await call("PATCH", "/datasets/tags", { tag_id: aTag, name: "pwned" }, intruderKey)).status).toBe(
       404,
