@@ -53,4 +53,11 @@ describe.skipIf(!hasChromium)("secrets and SIEM sinks page", { timeout: 90_000 }
     expect(await page.locator("img").count()).toBe(0);
     expect(w.pageErrors).toEqual([]);
   });
+
+  it("the world's dialog listener does catch an alert (so the checks above can fail)", async () => {
+    const page = await w.newPage();
+    await page.goto(`${w.base}/login`);
+    await page.evaluate("alert('probe')");
+    expect(w.dialogs).toEqual(["probe"]);
+  });
 });
