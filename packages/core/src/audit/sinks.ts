@@ -3,13 +3,13 @@ import { CreateAuditSinkInput, UpdateAuditSinkInput, type AuditSinkView } from "
 import { auditSinkCursors, auditSinks, type Database } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
-import { Envelope } from "../crypto/envelope.ts";
+import type { Envelope } from "../crypto/envelope.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requireUser } from "../identity/actor.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
 import { emitAudit } from "./emit-audit.ts";
 import {
-  checkConsoleSecret,
+  consoleSecretMask,
   resolveStoredSecret,
   type ConsoleSecretSettings,
 } from "../secrets/console-references.ts";
@@ -75,6 +75,10 @@ export async function createAuditSink(ctx: Ctx, raw: CreateAuditSinkInput): Prom
   const input = CreateAuditSinkInput.parse(raw);
   const actor = requireUser(ctx);
   const workspaceId = ctx.workspace!.id;
+  // Checked before anything is written: a reference outside the workspace's paths is a 400.
+  const mask = input.authorization
+    ? consoleSecretMask(input.authorization, "authorization", workspaceId, ctx.services.secrets)
+    : null;
   return withTransaction(ctx, async (tx, txCtx) => {
     const [row] = await tx
       .insert(auditSinks)
@@ -90,12 +94,6 @@ export async function createAuditSink(ctx: Ctx, raw: CreateAuditSinkInput): Prom
       .returning();
     let stored = row!;
     if (input.authorization) {
-      const isReference = checkConsoleSecret(
-        input.authorization,
-        "authorization",
-        workspaceId,
-        ctx.services.secrets,
-      );
       const [updated] = await tx
         .update(auditSinks)
         .set({
@@ -105,7 +103,7 @@ export async function createAuditSink(ctx: Ctx, raw: CreateAuditSinkInput): Prom
             input.authorization,
             tx,
           ),
-          authorizationMask: isReference ? input.authorization : Envelope.mask(input.authorization),
+          authorizationMask: mask,
         })
         .where(eq(auditSinks.id, row!.id))
         .returning();
@@ -147,14 +145,12 @@ export async function updateAuditSink(
           ? { authorizationEnc: null, authorizationMask: null }
           : {
               authorizationEnc: await envelopeOf(ctx).encrypt(workspaceId, authField(id), authorization, tx),
-              authorizationMask: checkConsoleSecret(
+              authorizationMask: consoleSecretMask(
                 authorization,
                 "authorization",
                 workspaceId,
                 ctx.services.secrets,
-              )
-                ? authorization
-                : Envelope.mask(authorization),
+              ),
             };
     const [row] = await tx
       .update(auditSinks)

@@ -5,8 +5,7 @@ import {
   type ModelProviderView,
 } from "@enclave/contracts";
 import type { modelProviders } from "@enclave/db";
-import { Envelope } from "../crypto/envelope.ts";
-import { checkConsoleSecret, type ConsoleSecretSettings } from "../secrets/console-references.ts";
+import { consoleSecretMask, type ConsoleSecretSettings } from "../secrets/console-references.ts";
 
 export type ProviderRow = typeof modelProviders.$inferSelect;
 
@@ -56,7 +55,7 @@ export function splitInput(
     const v = record[f];
     if (typeof v === "string" && v.length > 0) {
       credentials[f] = v;
-      masks[f] = checkConsoleSecret(v, f, workspaceId, references) ? v : Envelope.mask(v);
+      masks[f] = consoleSecretMask(v, f, workspaceId, references);
     }
   }
   return { settings, credentials, masks };

@@ -1,3 +1,4 @@
+import { Envelope } from "../crypto/envelope.ts";
 import { AppError } from "../errors/app-error.ts";
 import { isSecretReference, type SecretResolver } from "./resolver.ts";
 
@@ -30,7 +31,7 @@ function badSegments(path: string): boolean {
 }
 
 /** True when `value` is a reference; throws a 400 when it is one the console may not use. */
-export function checkConsoleSecret(
+function checkConsoleSecret(
   value: string,
   field: string,
   workspaceId: string,
@@ -52,9 +53,17 @@ export function checkConsoleSecret(
   return true;
 }
 
-/** A reference is not secret: the console shows it whole, so admins can see which path is used. */
-export function maskOrReference(value: string, mask: (v: string) => string): string {
-  return isSecretReference(value) ? value : mask(value);
+/**
+ * What the console shows for a secret typed into it, after checking it: a reference is shown whole
+ * (it is an address, not a secret, and admins need to see which path is used), a value is masked.
+ */
+export function consoleSecretMask(
+  value: string,
+  field: string,
+  workspaceId: string,
+  settings: ConsoleSecretSettings | undefined,
+): string {
+  return checkConsoleSecret(value, field, workspaceId, settings) ? value : Envelope.mask(value);
 }
 
 /** Resolves a stored value that may be a reference; an unresolvable one is a clear 400 for the caller. */
