@@ -212,29 +212,42 @@ export async function searchDataset(
   const method = resolveMethod(dataset, settings);
   const filter = metadataFilterSql(settings.metadataFilter);
   const depth = Math.max(settings.topK * 4, 20);
-  let scored: Scored[];
-  if (method === "full_text_search") {
-    scored = await fullTextSearch(ctx.db, dataset.id, query, depth, filter);
-  } else {
-    const vector = await embedQuery(ctx, dataset, query);
-    const semantic = vector ? await semanticSearch(ctx.db, dataset.id, vector, depth, filter) : [];
-    scored =
-      method === "semantic_search"
-        ? semantic
-        : fuse(semantic, await fullTextSearch(ctx.db, dataset.id, query, depth, filter), settings);
-  }
+  // The query is embedded before the snapshot opens, so no connection waits on the model.
+  const vector = method === "full_text_search" ? null : await embedQuery(ctx, dataset, query);
   const threshold = settings.scoreThreshold;
-  if (settings.rerank) {
-    // The rerank model orders the first-stage candidates; its scores replace theirs.
-    const candidates = await hydrate(ctx.db, dataset, scored.slice(0, rerankDepth(settings.topK)));
-    const reranked = await rerankItems(ctx, settings.rerank, query, candidates, (c) => c.content);
-    return reranked
-      .map(({ item, score }) => ({ ...item, score: Math.round(score * 1e6) / 1e6 }))
-      .filter((c) => threshold === null || c.score >= threshold)
-      .slice(0, settings.topK);
-  }
-  const kept = scored.filter((s) => threshold === null || s.score >= threshold).slice(0, settings.topK);
-  return hydrate(ctx.db, dataset, kept);
+  // Every statement of one search reads the same snapshot: a document update swapping its chunks
+  // between scoring and hydration would otherwise leave the ids scored with no rows behind them.
+  const found = await inSnapshot(ctx.db, async (db) => {
+    let scored: Scored[];
+    if (method === "full_text_search") {
+      scored = await fullTextSearch(db, dataset.id, query, depth, filter);
+    } else {
+      const semantic = vector ? await semanticSearch(db, dataset.id, vector, depth, filter) : [];
+      scored =
+        method === "semantic_search"
+          ? semantic
+          : fuse(semantic, await fullTextSearch(db, dataset.id, query, depth, filter), settings);
+    }
+    if (settings.rerank) return hydrate(db, dataset, scored.slice(0, rerankDepth(settings.topK)));
+    const kept = scored.filter((s) => threshold === null || s.score >= threshold).slice(0, settings.topK);
+    return hydrate(db, dataset, kept);
+  });
+  if (!settings.rerank) return found;
+  // The rerank model orders the first-stage candidates; its scores replace theirs.
+  const reranked = await rerankItems(ctx, settings.rerank, query, found, (c) => c.content);
+  return reranked
+    .map(({ item, score }) => ({ ...item, score: Math.round(score * 1e6) / 1e6 }))
+    .filter((c) => threshold === null || c.score >= threshold)
+    .slice(0, settings.topK);
+}
+
+/** Runs `fn` in one read-only repeatable-read transaction (or the caller's open one). */
+async function inSnapshot<T>(db: Database, fn: (db: Database) => Promise<T>): Promise<T> {
+  if ("rollback" in db) return fn(db);
+  return db.transaction((tx) => fn(tx as unknown as Database), {
+    isolationLevel: "repeatable read",
+    accessMode: "read only",
+  });
 }
 
 async function hydrate(db: Database, dataset: DatasetRow, scored: Scored[]): Promise<RetrievedChunk[]> {
