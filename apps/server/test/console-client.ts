@@ -42,7 +42,10 @@ export class ConsoleClient {
     const headers: Record<string, string> = { ...this.headers, ...opts.headers };
     const cookie = this.cookieHeader();
     if (cookie) headers.cookie = cookie;
-    const csrfCookie = [...this.cookies].find(([k]) => k.endsWith("enclave_csrf"));
+    // A web app's writes carry its own token (/app-api/<code>/csrf), the console's the console's.
+    const site = /^\/app-api\/([^/?]+)\//.exec(url)?.[1];
+    const csrfName = site ? `enclave_app_csrf_${site}` : "enclave_csrf";
+    const csrfCookie = [...this.cookies].find(([k]) => k.replace(/^__Host-/, "") === csrfName);
     if (opts.csrf !== false && csrfCookie && method !== "GET") headers["x-csrf-token"] = csrfCookie[1];
     const res = await this.app.inject({
       method,
@@ -71,6 +74,12 @@ export class ConsoleClient {
   /** Fetches a CSRF token (sets the cookie). */
   async csrf(): Promise<string> {
     const res = await this.get("/console/api/csrf");
+    return (res.json() as { csrfToken: string }).csrfToken;
+  }
+
+  /** Fetches a web app's CSRF token (sets that app's cookie). */
+  async appCsrf(code: string): Promise<string> {
+    const res = await this.get(`/app-api/${code}/csrf`);
     return (res.json() as { csrfToken: string }).csrfToken;
   }
 

@@ -246,6 +246,8 @@ describe("route guard", () => {
           "POST /console/api/login",
           "POST /console/api/login/mfa",
           "POST /console/api/invitations/:token/accept",
+          "GET /app-api/:code/csrf",
+          "HEAD /app-api/:code/csrf",
           "GET /app-api/:code/site",
           "HEAD /app-api/:code/site",
           "POST /app-api/:code/visit",

@@ -157,7 +157,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   // After the request context (so a CSRF refusal can be audited with the caller's IP).
   const csrfKey = deriveKey(config.secrets.secretKey, "csrf");
-  registerCsrf(app, csrfKey);
+  const webAppCsrfKey = deriveKey(config.secrets.secretKey, "webapp-csrf");
+  registerCsrf(app, { console: csrfKey, webApp: webAppCsrfKey });
 
   const routeDeps = { config, csrfKey };
   await app.register(healthRoutes(deps.database));
@@ -175,7 +176,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(knowledgeApiRoutes());
   await app.register(serviceApiRoutes(routeDeps));
   await app.register(openaiRoutes(routeDeps));
-  await app.register(webAppRoutes({ ...routeDeps, visitKey }));
+  await app.register(webAppRoutes({ ...routeDeps, visitKey, webAppCsrfKey }));
   await app.register(fileRoutes(routeDeps));
   await app.register(appInfoRoutes(routeDeps));
   await app.register(webRoutes({ distDir: deps.webDist }));

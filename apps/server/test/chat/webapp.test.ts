@@ -10,7 +10,7 @@ import { setupChatWorld, type ChatWorld, parseSse } from "./chat-world.ts";
 
 async function visitor(w: ChatWorld, code: string, ip = "127.0.0.1"): Promise<ConsoleClient> {
   const client = new ConsoleClient(w.t.app, { remoteAddress: ip });
-  await client.csrf();
+  await client.appCsrf(code);
   const res = await client.post(`/app-api/${code}/visit`);
   if (res.statusCode !== 200) throw new Error(`visit failed: ${res.statusCode} ${res.body}`);
   return client;
@@ -121,6 +121,7 @@ describe("published web app API", () => {
     const covered = new Set([
       ...rows.map(([m, u]) => `${m} ${u}`),
       "GET /app-api/:code/site",
+      "GET /app-api/:code/csrf", // embed-cookies.test.ts
       "POST /app-api/:code/visit",
       "GET /app-api/:code/conversations",
       "POST /app-api/:code/chat-messages/:task_id/stop",
@@ -155,7 +156,7 @@ describe("published web app API", () => {
     expect(noCsrf.statusCode).toBe(403);
 
     const stranger = new ConsoleClient(w.t.app);
-    await stranger.csrf();
+    await stranger.appCsrf(app.siteCode);
     expect(
       (await stranger.post(`/app-api/${app.siteCode}/chat-messages`, { query: "x", inputs: {} })).statusCode,
     ).toBe(401);
@@ -179,10 +180,11 @@ describe("published web app API", () => {
     const site = (await w.editor.get(`/console/api/apps/${appId}`)).json() as AppView;
     expect(site.siteRequireLogin).toBe(true);
     const anon = new ConsoleClient(w.t.app);
-    await anon.csrf();
+    await anon.appCsrf(site.siteCode);
     expect((await anon.post(`/app-api/${site.siteCode}/visit`)).statusCode).toBe(401);
 
     const member = await addMember(w.t, w.owner, "reader@example.com", "member");
+    await member.client.appCsrf(site.siteCode);
     expect((await member.client.post(`/app-api/${site.siteCode}/visit`)).statusCode).toBe(200);
     const chat = await member.client.post(`/app-api/${site.siteCode}/chat-messages`, {
       query: "hi",

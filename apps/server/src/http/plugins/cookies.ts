@@ -45,17 +45,24 @@ export function readCookie(request: FastifyRequest, kind: "session" | "mfa" | "c
   return request.cookies[cookieNames(request)[kind]];
 }
 
-/** Signed double-submit token: `<random>.<hmac>`. The signature stops a planted cookie from working. */
-export function issueCsrfToken(key: Buffer): string {
+/**
+ * Signed double-submit token: `<random>.<hmac>`. The signature stops a planted cookie from
+ * working; `scope` (a web app's code) binds a token to the one app it was issued for.
+ */
+export function issueCsrfToken(key: Buffer, scope?: string): string {
   const nonce = randomToken(24);
-  return `${nonce}.${hmacHex(key, nonce)}`;
+  return `${nonce}.${hmacHex(key, signed(nonce, scope))}`;
 }
 
-export function csrfTokenValid(key: Buffer, token: string | undefined): boolean {
+function signed(nonce: string, scope: string | undefined): string {
+  return scope === undefined ? nonce : `${scope}:${nonce}`;
+}
+
+export function csrfTokenValid(key: Buffer, token: string | undefined, scope?: string): boolean {
   if (!token) return false;
   const [nonce, mac, extra] = token.split(".");
   if (!nonce || !mac || extra !== undefined) return false;
-  const expected = Buffer.from(hmacHex(key, nonce), "hex");
+  const expected = Buffer.from(hmacHex(key, signed(nonce, scope)), "hex");
   const given = Buffer.from(mac, "hex");
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -68,5 +75,37 @@ export function setCsrfCookie(request: FastifyRequest, reply: FastifyReply, toke
     secure: names.secure,
     sameSite: "strict",
     path: "/",
+  });
+}
+
+/**
+ * Attributes of a published web app's cookies (visit and CSRF). A site that opted into embedding
+ * and is served over HTTPS gets `SameSite=None; Secure; Partitioned` (CHIPS): the browser sends
+ * them inside a cross-site iframe, in a jar keyed to the embedding site. Everything else keeps
+ * Strict; over plain HTTP SameSite=None is impossible (it needs Secure).
+ */
+export function webAppCookieAttributes(request: FastifyRequest, embeddable: boolean) {
+  const secure = request.protocol === "https";
+  return secure && embeddable
+    ? ({ secure: true, sameSite: "none", partitioned: true } as const)
+    : ({ secure, sameSite: "strict" } as const);
+}
+
+/** The CSRF cookie of one web app: its own name, so no app's token ever passes for another. */
+export function webAppCsrfCookieName(request: FastifyRequest, code: string): string {
+  return `${cookieNames(request).secure ? "__Host-" : ""}enclave_app_csrf_${code}`;
+}
+
+export function setWebAppCsrfCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  site: { code: string; embeddable: boolean },
+  token: string,
+): void {
+  // HttpOnly: the page takes the token from /app-api/<code>/csrf's answer, never from the cookie.
+  reply.setCookie(webAppCsrfCookieName(request, site.code), token, {
+    httpOnly: true,
+    path: "/",
+    ...webAppCookieAttributes(request, site.embeddable),
   });
 }

@@ -16,7 +16,13 @@ import {
 } from "@enclave/core";
 import type { ConsoleRouteDeps } from "./console/deps.ts";
 import { answer } from "../dify-answer.ts";
-import { cookieNames } from "../plugins/cookies.ts";
+import {
+  csrfTokenValid,
+  issueCsrfToken,
+  setWebAppCsrfCookie,
+  webAppCookieAttributes,
+  webAppCsrfCookieName,
+} from "../plugins/cookies.ts";
 import { sessionAuthenticate } from "../plugins/session-auth.ts";
 import { visitCookieName } from "../plugins/visitor-auth.ts";
 
@@ -40,12 +46,25 @@ function asVisitor(request: FastifyRequest, raw: unknown): Record<string, unknow
 }
 
 /** API of the published web apps at `/app/<code>` (the SPA), under `/app-api/<code>/…`. */
-export function webAppRoutes(deps: ConsoleRouteDeps & { visitKey: Buffer }) {
+export function webAppRoutes(deps: ConsoleRouteDeps & { visitKey: Buffer; webAppCsrfKey: Buffer }) {
   const timeoutMs = deps.config.chat.modelTimeoutMs;
   return async (app: FastifyInstance) => {
     app.get("/app-api/:code/site", { config: { public: true } }, async (request) => {
       const { code } = Code.parse(request.params);
       return (await findSite(request.ctx, code)).view;
+    });
+
+    // Sets (or re-reads) this app's CSRF cookie and returns the value for the X-CSRF-Token header.
+    app.get("/app-api/:code/csrf", { config: { public: true } }, async (request, reply) => {
+      const { code } = Code.parse(request.params);
+      const site = await findSite(request.ctx, code);
+      const existing = request.cookies[webAppCsrfCookieName(request, code)];
+      const csrfToken =
+        existing && csrfTokenValid(deps.webAppCsrfKey, existing, code)
+          ? existing
+          : issueCsrfToken(deps.webAppCsrfKey, code);
+      setWebAppCsrfCookie(request, reply, { code, embeddable: site.embedOrigins.length > 0 }, csrfToken);
+      return { csrfToken };
     });
 
     // Starts (or keeps) a visit: sets the HttpOnly visit cookie for this app.
@@ -67,10 +86,9 @@ export function webAppRoutes(deps: ConsoleRouteDeps & { visitKey: Buffer }) {
         const visit = await startVisit(request.ctx, code, deps.visitKey);
         reply.setCookie(name, visit.token, {
           httpOnly: true,
-          secure: cookieNames(request).secure,
-          sameSite: "strict",
           path: "/",
           expires: visit.expiresAt,
+          ...webAppCookieAttributes(request, site.embedOrigins.length > 0),
         });
         return { requireLogin: site.view.requireLogin, started: true };
       },
