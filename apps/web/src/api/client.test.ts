@@ -60,6 +60,35 @@ describe("console API client", () => {
     expect(calls.filter((c) => c.url.endsWith("/csrf"))).toHaveLength(2);
   });
 
+  it("a web app's writes carry that app's own token, never the console's", async () => {
+    const site = "0123456789abcdef0123";
+    let n = 0;
+    const calls = serve((url, init) => {
+      if (url.endsWith("/csrf"))
+        return json({ csrfToken: `${url.startsWith("/app-api/") ? "app" : "con"}-${++n}` });
+      const sent = new Headers(init.headers).get("x-csrf-token");
+      // The first app token is refused once (rotated): the retry fetches the app's endpoint again.
+      return sent === "app-2" ? json({ code: "csrf_failed", message: "bad", requestId: "r" }, 403) : json({});
+    });
+    const { fetchWithCsrf, postStream, post, csrfEndpoint } = await client();
+    expect(csrfEndpoint(`/app-api/${site}/chat-messages`)).toBe(`/app-api/${site}/csrf`);
+    expect(csrfEndpoint("/console/api/apps")).toBe("/console/api/csrf");
+    await post("/logout");
+    await fetchWithCsrf(`/app-api/${site}/visit`, { method: "POST" });
+    await postStream(`/app-api/${site}/chat-messages`, { query: "q" });
+    expect(calls.map((c) => `${c.init.method ?? "GET"} ${c.url} ${header(c, "x-csrf-token") ?? ""}`)).toEqual(
+      [
+        "GET /console/api/csrf ",
+        "POST /console/api/logout con-1",
+        `GET /app-api/${site}/csrf `,
+        `POST /app-api/${site}/visit app-2`,
+        `GET /app-api/${site}/csrf `,
+        `POST /app-api/${site}/visit app-3`,
+        `POST /app-api/${site}/chat-messages app-3`,
+      ],
+    );
+  });
+
   it("turns error bodies into ApiError with the server's code, and unknown ones into safe codes", async () => {
     serve((url) =>
       url.endsWith("/a")

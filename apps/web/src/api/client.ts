@@ -16,25 +16,36 @@ export class ApiError extends Error {
 const BASE = "/console/api";
 const WRITES = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
-// The CSRF token lives only in memory (and in the server's cookie); never in storage.
-let csrfToken: string | null = null;
+const CONSOLE_CSRF = `${BASE}/csrf`;
+// CSRF tokens by the endpoint that issued them (the console's, or one per web app), only in
+// memory (and in the server's cookies); never in storage.
+const csrfTokens = new Map<string, string>();
+
+/**
+ * Where the token for a write to `url` comes from: a web app's `/app-api/<code>/…` has its own
+ * (its cookie may be embed-capable; the console's never is), everything else the console's.
+ */
+export function csrfEndpoint(url: string): string {
+  const site = /^\/app-api\/([^/?#]+)\//.exec(url)?.[1];
+  return site ? `/app-api/${site}/csrf` : CONSOLE_CSRF;
+}
 
 /** Fetches a fresh CSRF token (after a `csrf_failed` refusal, or on first use). */
-export async function fetchCsrf(): Promise<string> {
-  const res = await fetch(`${BASE}/csrf`, {
+export async function fetchCsrf(endpoint = CONSOLE_CSRF): Promise<string> {
+  const res = await fetch(endpoint, {
     credentials: "same-origin",
     headers: { accept: "application/json" },
   });
+  if (!res.ok) throw await toError(res);
   const body = (await res.json()) as { csrfToken?: unknown };
-  if (!res.ok || typeof body.csrfToken !== "string")
-    throw new ApiError(res.status, "internal_error", "no CSRF token");
-  csrfToken = body.csrfToken;
-  return csrfToken;
+  if (typeof body.csrfToken !== "string") throw new ApiError(res.status, "internal_error", "no CSRF token");
+  csrfTokens.set(endpoint, body.csrfToken);
+  return body.csrfToken;
 }
 
 /** The CSRF token in memory, fetched on first use; for requests made outside api() (uploads). */
-export async function csrf(): Promise<string> {
-  return csrfToken ?? (await fetchCsrf());
+export async function csrf(endpoint = CONSOLE_CSRF): Promise<string> {
+  return csrfTokens.get(endpoint) ?? (await fetchCsrf(endpoint));
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -77,7 +88,7 @@ async function send(method: string, path: string, body: unknown, token: string |
  */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const write = WRITES.has(method);
-  const token = write ? (csrfToken ?? (await fetchCsrf())) : null;
+  const token = write ? await csrf() : null;
   let res = await send(method, path, body, token);
   if (write && res.status === 403) {
     const err = await toError(res.clone());
@@ -104,19 +115,20 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 /**
- * A write to any same-origin API path (console or `/app-api/…`) with the CSRF header, retried once
- * with a fresh token on `csrf_failed`; a refusal is thrown as an ApiError.
+ * A write to any same-origin API path (console or `/app-api/…`) with the CSRF header of that
+ * path's scope, retried once with a fresh token on `csrf_failed`; a refusal is an ApiError.
  */
 export async function fetchWithCsrf(url: string, init: RequestInit & { headers?: Record<string, string> }) {
+  const endpoint = csrfEndpoint(url);
   const open = (token: string) =>
     fetch(url, {
       ...init,
       credentials: "same-origin",
       headers: { accept: "application/json", ...init.headers, "x-csrf-token": token },
     });
-  let res = await open(csrfToken ?? (await fetchCsrf()));
+  let res = await open(await csrf(endpoint));
   if (res.status === 403 && (await toError(res.clone())).code === "csrf_failed")
-    res = await open(await fetchCsrf());
+    res = await open(await fetchCsrf(endpoint));
   if (!res.ok) throw await toError(res);
   return res;
 }
