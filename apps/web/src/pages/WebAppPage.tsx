@@ -63,6 +63,15 @@ export function loginPath(code: string): string {
   return `/login?next=${encodeURIComponent(`/app/${code}`)}`;
 }
 
+/** Whether this page is inside a frame (an embed); comparing windows works across origins. */
+function isFramed(): boolean {
+  try {
+    return window.self !== window.top;
+  } catch {
+    return true;
+  }
+}
+
 export function WebAppPage() {
   const { t } = useI18n();
   const { code = "" } = useParams<{ code: string }>();
@@ -76,13 +85,28 @@ export function WebAppPage() {
   });
   const needsLogin =
     visit.error instanceof ApiError && visit.error.status === 401 && Boolean(site.data?.requireLogin);
+  // The login page may not be framed (frame-ancestors 'none'): an embed offers it in a new tab.
+  const framed = useMemo(isFramed, []);
   useEffect(() => {
-    if (needsLogin) navigate(loginPath(code), { replace: true });
-  }, [needsLogin, code, navigate]);
+    if (needsLogin && !framed) navigate(loginPath(code), { replace: true });
+  }, [needsLogin, framed, code, navigate]);
   useEffect(() => {
     if (site.data) document.title = site.data.title;
   }, [site.data]);
 
+  if (needsLogin && framed)
+    return (
+      <main className="webapp webapp-center">
+        <div data-testid="webapp-sign-in">
+          <p>{t("webapp.signInFramed")}</p>
+          <p>
+            <a href={loginPath(code)} target="_blank" rel="noopener noreferrer">
+              {t("webapp.signInNewTab")}
+            </a>
+          </p>
+        </div>
+      </main>
+    );
   if (site.error || (visit.error && !needsLogin))
     return (
       <main className="webapp webapp-center">

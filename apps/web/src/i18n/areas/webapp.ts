@@ -32,6 +32,10 @@ export const webappEn = {
   "chat.embed.invalid": "Not an https origin: {origin}",
   "chat.embed.save": "Save sites",
   "chat.embed.saved": "Saved.",
+  "chat.embed.httpOnly":
+    "This console is on plain HTTP. Browsers send the web app's cookies inside a frame on another site only over HTTPS, so embedding works once Enclave is served over HTTPS.",
+  "chat.embed.requireLogin":
+    "This app requires a workspace login, which browsers don't send inside a frame on another site: embedded, it only works on a page of the same site as Enclave.",
   "webapp.conversations": "Conversations",
   "webapp.newChat": "New conversation",
   "webapp.untitled": "Untitled conversation",
@@ -42,6 +46,9 @@ export const webappEn = {
   "webapp.run": "Run",
   "webapp.result": "Result",
   "webapp.unavailable": "This app is not available.",
+  "webapp.signInFramed":
+    "This app needs you to sign in to its workspace, which can't be done inside an embedded frame.",
+  "webapp.signInNewTab": "Sign in and open the app in a new tab",
 } as const;
 
 export const webappZhHans: Record<keyof typeof webappEn, string> = {
@@ -73,6 +80,10 @@ export const webappZhHans: Record<keyof typeof webappEn, string> = {
   "chat.embed.invalid": "不是 https 源：{origin}",
   "chat.embed.save": "保存网站",
   "chat.embed.saved": "已保存。",
+  "chat.embed.httpOnly":
+    "此控制台使用普通 HTTP。浏览器只有在 HTTPS 下才会在其他网站的框架中发送 Web 应用的 Cookie，因此需通过 HTTPS 提供 Enclave 才能嵌入。",
+  "chat.embed.requireLogin":
+    "此应用要求登录工作区，而浏览器不会在其他网站的框架中发送登录信息：嵌入时仅能在与 Enclave 同一站点的页面上使用。",
   "webapp.conversations": "对话",
   "webapp.newChat": "新对话",
   "webapp.untitled": "未命名对话",
@@ -83,6 +94,8 @@ export const webappZhHans: Record<keyof typeof webappEn, string> = {
   "webapp.run": "运行",
   "webapp.result": "结果",
   "webapp.unavailable": "此应用不可用。",
+  "webapp.signInFramed": "此应用需要登录其工作区，但无法在嵌入的框架中登录。",
+  "webapp.signInNewTab": "登录并在新标签页中打开应用",
 };
 
 export const webappJa: Record<keyof typeof webappEn, string> = {
@@ -115,6 +128,10 @@ export const webappJa: Record<keyof typeof webappEn, string> = {
   "chat.embed.invalid": "https オリジンではありません：{origin}",
   "chat.embed.save": "サイトを保存",
   "chat.embed.saved": "保存しました。",
+  "chat.embed.httpOnly":
+    "このコンソールは HTTP で提供されています。ブラウザーが別サイトのフレーム内で Web アプリの Cookie を送るのは HTTPS の場合だけなので、埋め込みには Enclave を HTTPS で提供する必要があります。",
+  "chat.embed.requireLogin":
+    "このアプリはワークスペースへのログインが必要ですが、ブラウザーは別サイトのフレーム内ではログイン情報を送りません。埋め込みは Enclave と同じサイトのページでのみ機能します。",
   "webapp.conversations": "会話",
   "webapp.newChat": "新しい会話",
   "webapp.untitled": "無題の会話",
@@ -125,4 +142,7 @@ export const webappJa: Record<keyof typeof webappEn, string> = {
   "webapp.run": "実行",
   "webapp.result": "結果",
   "webapp.unavailable": "このアプリは利用できません。",
+  "webapp.signInFramed":
+    "このアプリを使うにはワークスペースへのサインインが必要ですが、埋め込みフレーム内ではサインインできません。",
+  "webapp.signInNewTab": "サインインして新しいタブでアプリを開く",
 };

@@ -1,5 +1,6 @@
 // The embed snippet (iframe) for the published web app, and the per-app list of https origins
-// allowed to frame it (the server writes them into CSP frame-ancestors of /app/<code> only).
+// allowed to frame it (the server writes them into CSP frame-ancestors of /app/<code> only), with
+// notes on what keeps an embed from working: a console on plain HTTP, a site requiring login.
 import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type AppView, EmbedOrigins } from "@enclave/contracts";
@@ -38,6 +39,17 @@ export function EmbedSnippet({ app, canEdit }: { app: AppView; canEdit: boolean 
     <section className="card embed" data-testid="embed">
       <h2>{t("chat.embed.title")}</h2>
       <p className="hint">{t("chat.embed.help")}</p>
+      {/* The web app's cookies can cross sites only as SameSite=None, which needs Secure (HTTPS). */}
+      {window.location.protocol === "http:" && (
+        <p className="hint" role="note" data-testid="embed-http-note">
+          {t("chat.embed.httpOnly")}
+        </p>
+      )}
+      {app.siteRequireLogin && (
+        <p className="hint" role="note" data-testid="embed-login-note">
+          {t("chat.embed.requireLogin")}
+        </p>
+      )}
       <pre className="code" data-testid="embed-snippet">
         {embedSnippet(window.location.origin, app.siteCode)}
       </pre>
