@@ -38,6 +38,8 @@ export async function startBrowserWorld(
     env?: Record<string, string>;
     /** The server under test, when the default one is not enough (e.g. one running the worker). */
     createApp?: () => Promise<TestApp>;
+    /** Extra Chromium switches (e.g. --ignore-certificate-errors for a test-made certificate). */
+    browserArgs?: string[];
   } = {},
 ): Promise<BrowserWorld> {
   const build = spawnSync(process.execPath, [join(ROOT, "apps/web/scripts/ensure-built.js")], {
@@ -51,7 +53,13 @@ export async function startBrowserWorld(
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      ...(opts.browserArgs ?? []),
+    ],
   });
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
