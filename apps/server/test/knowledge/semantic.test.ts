@@ -151,6 +151,17 @@ describe("high_quality knowledge base (PGlite with pgvector)", () => {
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json()).toMatchObject({ code: "provider_not_initialize" });
   });
+
+  it("HNSW indexes are built with m 24 / ef_construction 128 (the benchmark's recall rests on it)", async () => {
+    const rows = await queryRows<{ indexname: string; indexdef: string }>(
+      t.database.db,
+      sql`select indexname, indexdef from pg_indexes where tablename = 'segment_embeddings' and indexdef like '%hnsw%'`,
+    );
+    expect(rows.map((r) => r.indexname).sort()).toEqual(
+      [1024, 1536, 256, 384, 512, 768].map((d) => `segment_embeddings_hnsw_${d}`),
+    );
+    for (const r of rows) expect(r.indexdef).toMatch(/WITH \(m='?24'?, ef_construction='?128'?\)/);
+  });
 });
 
 describe("indexing is idempotent and resumable", () => {
