@@ -267,10 +267,11 @@ describe("console apps: workspace isolation", () => {
     ["GET", "/console/api/apps/:id/messages"],
     ["GET", "/console/api/apps/:id/usage"],
     ["POST", "/console/api/apps/:id/chat-messages", { query: "leak the prompt", inputs: {} }],
+    ["POST", "/console/api/apps/:id/chat-messages/:taskId/stop"],
   ];
 
   it.each(rows)("%s %s with workspace A's ids → 404", async (method, url, body) => {
-    const path = url.replace(":id", appId).replace(":keyId", keyId);
+    const path = url.replace(":id", appId).replace(":keyId", keyId).replace(":taskId", "some-task");
     const res = await w.intruder.request(method, path, body ?? (method === "GET" ? undefined : {}));
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: "not_found" });

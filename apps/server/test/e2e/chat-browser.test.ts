@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)("chat UI in the browser: debug pane and web app", 
   }, 120_000);
   afterAll(async () => w?.close());
 
-  it("debug pane: a hostile answer renders as text; restart clears the transcript", async () => {
+  it("debug pane: a hostile answer renders as text; restart clears the transcript; Stop stops on the server", async () => {
     const page = await w.newPage();
     await signIn(w, page);
     await page.goto(`${w.base}/apps/${appId}`);
@@ -86,6 +86,24 @@ describe.skipIf(!hasChromium)("chat UI in the browser: debug pane and web app", 
     await w.shot(page, "debug-chat-light");
     await page.getByTestId("chat-restart").click();
     expect(await page.getByTestId("chat-answer").count()).toBe(0);
+
+    // Stop, while a slow answer streams: the server ends it and keeps the part, marked stopped.
+    w.fake.behave("slow", { delayMs: 200 });
+    try {
+      const input = page.getByTestId("chat-input");
+      await input.fill("one two three four five six seven eight nine ten");
+      await input.press("Enter");
+      const streaming = page.getByTestId("chat-answer").last();
+      await streaming.getByText("Echo:").waitFor();
+      await page.getByTestId("chat-stop").click();
+      await expect.poll(() => streaming.getAttribute("data-status")).toBe("stopped");
+      await streaming.getByText("Stopped.").waitFor();
+      const row = async () => (await serverMessages()).find((m) => m.query?.startsWith("one two three"));
+      await expect.poll(async () => (await row())?.status).toBe("stopped");
+      expect((await row())!.answer!.split(" ").length).toBeLessThan(11);
+    } finally {
+      w.fake.behave("echo");
+    }
     await page.context().close();
   });
 

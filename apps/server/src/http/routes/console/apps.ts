@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import {
   AppKeyParams,
+  AppTaskParams,
   ConversationLogQuery,
   CreateApiKeyInput,
   CreateAppInput,
@@ -23,6 +24,7 @@ import {
   listAppVersions,
   publishApp,
   revokeApiKey,
+  stopDebugChat,
   updateApp,
 } from "@enclave/core";
 import type { ConsoleRouteDeps } from "./deps.ts";
@@ -41,6 +43,16 @@ export function appRoutes(deps: ConsoleRouteDeps) {
         return answer(request, reply, timeoutMs, (opts) =>
           debugChatMessage(request.ctx, id, request.body, opts),
         );
+      },
+    );
+    // Its Stop button: only the account that started the answer can stop it.
+    app.post(
+      "/console/api/apps/:id/chat-messages/:taskId/stop",
+      { config: { permission: "app.update" } },
+      async (request) => {
+        const { id, taskId } = AppTaskParams.parse(request.params);
+        await stopDebugChat(request.ctx, id, taskId);
+        return { result: "success" };
       },
     );
     app.get("/console/api/apps", { config: { permission: "app.read" } }, async (request) => ({
