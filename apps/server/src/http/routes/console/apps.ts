@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import {
   AppKeyParams,
   AppTaskParams,
+  AppVersionParams,
   ConversationLogQuery,
   CreateApiKeyInput,
   CreateAppInput,
@@ -23,6 +24,7 @@ import {
   listApps,
   listAppVersions,
   publishApp,
+  restoreAppVersion,
   revokeApiKey,
   stopDebugChat,
   updateApp,
@@ -79,6 +81,14 @@ export function appRoutes(deps: ConsoleRouteDeps) {
     app.get("/console/api/apps/:id/versions", { config: { permission: "app.read" } }, async (request) => ({
       data: await listAppVersions(request.ctx, IdParam.parse(request.params).id),
     }));
+    app.post(
+      "/console/api/apps/:id/versions/:versionId/restore",
+      { config: { permission: "app.update" } },
+      async (request) => {
+        const { id, versionId } = AppVersionParams.parse(request.params);
+        return restoreAppVersion(request.ctx, id, versionId);
+      },
+    );
 
     app.get("/console/api/apps/:id/api-keys", { config: { permission: "app.update" } }, async (request) => ({
       data: await listApiKeys(request.ctx, IdParam.parse(request.params).id),
