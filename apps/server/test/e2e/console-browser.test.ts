@@ -256,6 +256,11 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     expect(await invitee.getByRole("link", { name: "Audit log" }).count()).toBe(0);
     // Another editor's app: its conversations are hidden from this editor, with the reason.
     await expectLogsHidden(invitee, base, appId);
+    // Nor may an editor choose which sites can frame the app: the field is read-only, with why.
+    await invitee.getByRole("tab", { name: "Debug" }).click();
+    await invitee.getByTestId("embed-admins-only").waitFor();
+    expect(await invitee.getByTestId("embed-origins").isDisabled()).toBe(true);
+    expect(await invitee.getByTestId("embed-save").count()).toBe(0);
     await invitee.context().close();
 
     await page.reload();
