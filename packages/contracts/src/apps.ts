@@ -271,3 +271,10 @@ export interface ApiKeyView {
 
 export const AppKeyParams = z.object({ id: z.uuid(), keyId: z.uuid() }).strict();
 export type AppKeyParams = z.infer<typeof AppKeyParams>;
+
+export const AppVersionParams = z.object({ id: z.uuid(), versionId: z.uuid() }).strict();
+export type AppVersionParams = z.infer<typeof AppVersionParams>;
+
+/** `/apps/{id}/chat-messages/{taskId}/stop`: a debug-pane answer's Dify `task_id`. */
+export const AppTaskParams = z.object({ id: z.uuid(), taskId: z.string().min(1).max(64) }).strict();
+export type AppTaskParams = z.infer<typeof AppTaskParams>;

@@ -82,6 +82,49 @@ describe("console apps: CRUD, drafts and published versions", () => {
     expect(JSON.stringify(update!.details)).not.toContain("Draft prompt");
   });
 
+  it("restores an old version into the draft: editors may, members may not; what is served stays", async () => {
+    const app = await createPublishableApp(w.editor.client, w.providerId);
+    const config = (prePrompt: string) => ({
+      model: { providerId: w.providerId, name: "chat-model" },
+      prePrompt,
+    });
+    await w.editor.client.post(`/console/api/apps/${app.id}/publish`);
+    await w.editor.client.patch(`/console/api/apps/${app.id}`, { config: config("Second.") });
+    await w.editor.client.post(`/console/api/apps/${app.id}/publish`);
+    await w.editor.client.patch(`/console/api/apps/${app.id}`, { config: config("Scratch.") });
+    const versions = (await w.editor.client.get(`/console/api/apps/${app.id}/versions`)).json() as {
+      data: { id: string; version: number }[];
+    };
+    const v1 = versions.data.find((v) => v.version === 1)!.id;
+    const restore = (c: typeof w.editor.client, versionId: string, appId = app.id) =>
+      c.post(`/console/api/apps/${appId}/versions/${versionId}/restore`);
+
+    expect((await restore(w.member.client, v1)).statusCode).toBe(403);
+    const res = await restore(w.editor2.client, v1);
+    expect(res.statusCode).toBe(200);
+    const restored = res.json() as AppView;
+    expect(restored.config.prePrompt).toBe("You are helpful.");
+    // Only the draft changed: version 2 is still served and no version was added.
+    expect(restored.publishedVersion).toMatchObject({ version: 2 });
+    expect(await t.database.db.select().from(appVersions).where(eq(appVersions.appId, app.id))).toHaveLength(
+      2,
+    );
+    const [event] = (await auditOf(t.database.db, "app.version.restore")).filter(
+      (e) => e.targetId === app.id,
+    );
+    expect(event).toMatchObject({ actorId: w.editor2.accountId, details: { version: 1, versionId: v1 } });
+
+    // Another app's version, an unknown one, a malformed id.
+    const other = await createPublishableApp(w.editor.client, w.providerId);
+    const wrongApp = await restore(w.editor.client, v1, other.id);
+    expect(wrongApp.statusCode).toBe(404);
+    expect(wrongApp.json()).toMatchObject({ code: "not_found" });
+    expect((await restore(w.editor.client, "01900000-0000-7000-8000-000000000000")).statusCode).toBe(404);
+    expect((await restore(w.editor.client, "v1")).json()).toMatchObject({ code: "validation_failed" });
+    const draft = (await w.editor.client.get(`/console/api/apps/${other.id}`)).json() as AppView;
+    expect(draft.config.prePrompt).toBe("You are helpful.");
+  });
+
   it("refuses to publish without a model of a provider of this workspace (provider_not_initialize)", async () => {
     const bare = (
       await w.editor.client.post("/console/api/apps", { name: "No model", mode: "chat" })
@@ -240,12 +283,14 @@ describe("console apps: workspace isolation", () => {
   let w: AppsWorld;
   let appId: string;
   let keyId: string;
+  let versionId: string;
 
   beforeAll(async () => {
     t = await createTestApp();
     w = await setupAppsWorld(t);
     appId = (await createPublishableApp(w.owner.client, w.providerId)).id;
-    await w.owner.client.post(`/console/api/apps/${appId}/publish`);
+    const published = await w.owner.client.post(`/console/api/apps/${appId}/publish`);
+    versionId = (published.json() as AppView).publishedVersion!.id;
     keyId = (
       (await w.owner.client.post(`/console/api/apps/${appId}/api-keys`, { name: "k" })).json() as {
         id: string;
@@ -267,10 +312,16 @@ describe("console apps: workspace isolation", () => {
     ["GET", "/console/api/apps/:id/messages"],
     ["GET", "/console/api/apps/:id/usage"],
     ["POST", "/console/api/apps/:id/chat-messages", { query: "leak the prompt", inputs: {} }],
+    ["POST", "/console/api/apps/:id/chat-messages/:taskId/stop"],
+    ["POST", "/console/api/apps/:id/versions/:versionId/restore"],
   ];
 
   it.each(rows)("%s %s with workspace A's ids → 404", async (method, url, body) => {
-    const path = url.replace(":id", appId).replace(":keyId", keyId);
+    const path = url
+      .replace(":id", appId)
+      .replace(":keyId", keyId)
+      .replace(":taskId", "some-task")
+      .replace(":versionId", versionId);
     const res = await w.intruder.request(method, path, body ?? (method === "GET" ? undefined : {}));
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: "not_found" });

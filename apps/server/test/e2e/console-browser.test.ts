@@ -1,22 +1,15 @@
 // The console end to end in Debian's headless Chromium: a fresh embedded server serving the built
-// SPA, driven through setup, sign-in with TOTP, providers, apps, API keys and the audit trail.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { AddressInfo } from "node:net";
+// SPA, driven through setup, sign-in with TOTP, providers, apps, the debug pane, the published web
+// app, logs, API keys and the audit trail (the issue's acceptance flow, in one world).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { issueSetupToken, totpCode, totpStep } from "@enclave/core";
-import { createTestApp, type TestApp } from "../helpers.ts";
-import { FAKE_MODEL, startFakeModelServer, type FakeModelServer } from "../fixtures/fake-model-server.ts";
+import { type BrowserWorld, FAKE_MODEL, hasChromium, ROOT, startBrowserWorld } from "./browser-world.ts";
+import { debugChatStreams, expectLogsHidden, expectLogsListVisitor, sendAndWait } from "./chat-steps.ts";
 import { checkUntranslated, loadEnglishCatalogue } from "./untranslated.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
-const SHOTS = join(ROOT, "test-artifacts", "screenshots");
 const XSS = "<img src=x onerror=alert(1)>";
 const OWNER = { email: "olive@example.com", password: "violet lantern harbour 1987", name: "Olive" };
-const hasChromium = existsSync(CHROMIUM);
 
 // The page's visible text without code samples (curl snippets are not console prose).
 const VISIBLE_TEXT = `[...document.querySelectorAll("pre")].reduce((t, el) => t.replace(el.innerText, ""), document.body.innerText)`;
@@ -25,73 +18,37 @@ const VISIBLE_TEXT = `[...document.querySelectorAll("pre")].reduce((t, el) => t.
 const inPage = (p: Page, expression: string) => p.evaluate(expression);
 
 if (!hasChromium) {
-  console.warn(`console e2e skipped: ${CHROMIUM} is missing (apt-get install chromium to run it)`);
+  console.warn("console e2e skipped: /usr/bin/chromium is missing (apt-get install chromium to run it)");
 }
 
 // Generous per-step limits: CI runs this beside the rest of the suite on two cores.
 describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let fake: FakeModelServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  let w: BrowserWorld;
   let page: Page;
   let base: string;
   let secret = "";
   let lastStep = 0;
   let appId = "";
+  let siteCode = "";
   let recoveryCodes: string[] = [];
-  const dialogs: string[] = [];
-  const cspErrors: string[] = [];
 
   /** A TOTP code the server has not seen yet (each step is accepted once). */
   const nextCode = () => {
     lastStep = Math.max(lastStep + 1, totpStep(Date.now()));
     return totpCode(secret, lastStep);
   };
-
-  function watch(p: Page) {
-    p.on("dialog", (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    p.on("console", (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
-    });
-    p.on("pageerror", (e) => cspErrors.push(`pageerror: ${e.message}`));
-  }
-
-  async function shot(p: Page, name: string) {
-    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-  }
+  const shot = (p: Page, name: string) => w.shot(p, name);
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, [join(ROOT, "apps/web/scripts/ensure-built.js")], {
-      encoding: "utf8",
-    });
-    if (build.status !== 0) throw new Error(`web build failed: ${build.stderr}`);
-    mkdirSync(SHOTS, { recursive: true });
-    fake = await startFakeModelServer();
-    t = await createTestApp();
-    await t.app.listen({ host: "127.0.0.1", port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    watch(page);
+    w = await startBrowserWorld();
+    base = w.base;
+    page = await w.newPage();
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await fake?.close();
-  });
+  afterAll(async () => w?.close());
 
   it("first run: setup with the one-time token, then sign out and back in", async () => {
-    const token = await issueSetupToken(t.database.db);
+    const token = await issueSetupToken(w.t.database.db);
     expect(token).toBeTruthy();
     await page.goto(`${base}/`);
     await page.waitForURL(`${base}/setup`);
@@ -155,7 +112,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByRole("button", { name: "Verify" }).click();
     await page.getByRole("heading", { name: "Apps" }).waitFor();
     // The browser holds the session only in HttpOnly cookies; script sees just the CSRF token.
-    const cookies = await context.cookies(base);
+    const cookies = await page.context().cookies(base);
     const session = cookies.find((c) => c.name.endsWith("enclave_session"));
     expect(session?.httpOnly).toBe(true);
     expect(await inPage(page, "document.cookie")).not.toContain("enclave_session");
@@ -163,9 +120,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
   });
 
   it("a recovery code signs in a second browser once; 'log out other sessions' ends that session", async () => {
-    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const second = await other.newPage();
-    watch(second);
+    const second = await w.newPage();
     const signIn = async (code: string) => {
       await second.goto(`${base}/login`);
       await second.getByLabel("Email").fill(OWNER.email);
@@ -193,7 +148,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     // A used recovery code does not work twice.
     await signIn(recoveryCodes[0]!);
     await second.getByText("That code was not accepted").waitFor();
-    await other.close();
+    await second.context().close();
   });
 
   it("allowlists loopback, adds an OpenAI-compatible provider whose key is only ever masked, and tests it", async () => {
@@ -209,7 +164,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByLabel("Base URL").fill("not a url");
     await page.getByRole("button", { name: "Add provider" }).click();
     await page.getByText("Enter a valid http or https URL.").waitFor();
-    await page.getByLabel("Base URL").fill(fake.url);
+    await page.getByLabel("Base URL").fill(w.fake.url);
     await page.getByLabel("API key").fill("sk-e2e-canary-0123456789");
     await page.getByLabel("Models").fill(FAKE_MODEL);
     await page.getByRole("button", { name: "Add provider" }).click();
@@ -222,7 +177,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
       .toContain(`Connected: ${FAKE_MODEL}`);
   });
 
-  it("creates a chat app with a hostile name that renders as text, publishes it and makes an API key", async () => {
+  it("creates a chat app with a hostile name, chats with its draft (streaming), publishes it and makes an API key", async () => {
     await page.getByRole("link", { name: "Apps" }).click();
     await page.getByLabel("Name", { exact: true }).fill(XSS);
     await page.getByLabel("Type").selectOption("chat");
@@ -236,13 +191,12 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByLabel("Instructions (system prompt)").fill("You are terse.");
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.getByText("Saved.").waitFor();
+    await page.getByRole("tab", { name: "Logs", exact: true }).click();
+    await page.getByText("No conversations yet.").waitFor();
+    await debugChatStreams(page, w.fake, "one two three four five six");
     await page.getByTestId("publish").click();
     await expect.poll(() => page.getByTestId("publish-state").textContent()).toContain("Version 1");
 
-    await page.getByRole("tab", { name: "Usage", exact: true }).click();
-    await expect.poll(() => page.getByTestId("usage-totals").textContent()).toContain("0 requests");
-    await page.getByRole("tab", { name: "Logs", exact: true }).click();
-    await page.getByText("No conversations yet.").waitFor();
     await page.getByRole("tab", { name: "API access" }).click();
     expect(await page.getByTestId("snippet-dify").textContent()).toContain(`${base}/v1/chat-messages`);
     await page.getByLabel("Key name").fill("ci-key");
@@ -261,6 +215,26 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByTestId("apps").getByText(XSS).waitFor();
     // The markup never became an element.
     expect(await page.locator("img").count()).toBe(0);
+    siteCode = (
+      (await (await page.request.get(`${base}/console/api/apps/${appId}`)).json()) as { siteCode: string }
+    ).siteCode;
+  });
+
+  it("a fresh visitor chats in the published web app; the creator sees it in the app's logs and usage", async () => {
+    const visitor = await w.newPage();
+    await visitor.goto(`${base}/app/${siteCode}`);
+    expect(await visitor.getByTestId("webapp-title").textContent()).toBe(XSS);
+    const answer = await sendAndWait(visitor, "hello from the web");
+    expect(await answer.textContent()).toContain("Echo: hello from the web");
+    expect(await visitor.locator("img").count()).toBe(0);
+    await visitor.context().close();
+
+    await page.goto(`${base}/apps/${appId}`);
+    await expectLogsListVisitor(page);
+    // Beside it, the creator's own debug conversation.
+    await expect.poll(() => page.getByTestId("conversations").textContent()).toContain("console:");
+    await page.getByRole("tab", { name: "Usage", exact: true }).click();
+    await expect.poll(() => page.getByTestId("usage-totals").textContent()).toMatch(/[1-9]\d* requests/);
   });
 
   it("invites a member by link; their hostile name renders as text and their role can be changed", async () => {
@@ -271,9 +245,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     const link = await page.getByTestId("invite-link").inputValue();
     expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{20,}$/);
 
-    const guest = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const invitee = await guest.newPage();
-    watch(invitee);
+    const invitee = await w.newPage();
     await invitee.goto(`${base}${new URL(link, base).pathname}`);
     await invitee.getByRole("heading", { name: "Join the workspace" }).waitFor();
     await invitee.getByLabel("Name", { exact: true }).fill(XSS);
@@ -282,13 +254,14 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await invitee.getByRole("heading", { name: "Apps" }).waitFor();
     // An editor sees no audit or members-management entries.
     expect(await invitee.getByRole("link", { name: "Audit log" }).count()).toBe(0);
-    // Another editor's app: its logs are hidden from this editor, with the reason, not an error.
-    await invitee.goto(`${base}/apps/${appId}`);
-    await invitee.getByRole("tab", { name: "Logs", exact: true }).click();
-    await expect
-      .poll(() => invitee.getByTestId("logs-hidden").textContent())
-      .toContain("The creator, admins and the owner");
-    await guest.close();
+    // Another editor's app: its conversations are hidden from this editor, with the reason.
+    await expectLogsHidden(invitee, base, appId);
+    // Nor may an editor choose which sites can frame the app: the field is read-only, with why.
+    await invitee.getByRole("tab", { name: "Debug" }).click();
+    await invitee.getByTestId("embed-admins-only").waitFor();
+    expect(await invitee.getByTestId("embed-origins").isDisabled()).toBe(true);
+    expect(await invitee.getByTestId("embed-save").count()).toBe(0);
+    await invitee.context().close();
 
     await page.reload();
     const members = page.getByTestId("members");
@@ -299,9 +272,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
   });
 
   it("after repeated failures the right password is refused with the same message, naming no lock", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const p = await ctx.newPage();
-    watch(p);
+    const p = await w.newPage();
     await p.goto(`${base}/login`);
     const messages: string[] = [];
     const attempt = async (password: string) => {
@@ -319,7 +290,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     expect(new Set(messages).size).toBe(1);
     expect(messages[0]).not.toMatch(/lock|disabled|unknown|exist/i);
     await shot(p, "login-locked-light");
-    await ctx.close();
+    await p.context().close();
   });
 
   it("under an 'everyone' MFA policy a new member must enrol before reaching the console", async () => {
@@ -332,9 +303,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByRole("button", { name: "Create invitation link" }).click();
     const link = await page.getByTestId("invite-link").inputValue();
 
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const p = await ctx.newPage();
-    watch(p);
+    const p = await w.newPage();
     await p.goto(`${base}${new URL(link, base).pathname}`);
     await p.getByLabel("Name", { exact: true }).fill("Finn");
     await p.getByLabel("Password").fill("copper-meadow-lantern-5150");
@@ -353,7 +322,7 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await p.getByTestId("recovery-codes").waitFor();
     await p.getByRole("button", { name: "I have saved them" }).click();
     await p.getByRole("heading", { name: "Apps" }).waitFor();
-    await ctx.close();
+    await p.context().close();
   });
 
   it("shows those events in the audit log, with a detail drawer and a verified chain", async () => {
@@ -421,9 +390,8 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
     await page.getByTestId("theme").click();
     expect(await inPage(page, "document.documentElement.dataset.theme")).toBe("dark");
 
-    const mobile = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
-    const phone = await mobile.newPage();
-    watch(phone);
+    const phone = await w.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
     for (const scheme of ["light", "dark"] as const) {
       await phone.emulateMedia({ colorScheme: scheme });
       await phone.goto(`${base}/login`);
@@ -432,17 +400,15 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
       expect(await inPage(phone, "document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
       await shot(phone, `login-mobile-${scheme}`);
     }
-    await mobile.close();
+    await phone.context().close();
   });
 
   it("in 中文 and 日本語 the main pages show no English console strings", async () => {
     const en = await loadEnglishCatalogue(ROOT);
-    const cookies = await context.cookies(base);
+    const cookies = await page.context().cookies(base);
     for (const locale of ["zh-CN", "ja-JP"]) {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
-      await ctx.addCookies(cookies);
-      const p = await ctx.newPage();
-      watch(p);
+      const p = await w.newPage({ locale });
+      await p.context().addCookies(cookies);
       const paths = ["/apps", `/apps/${appId}`, "/account", "/workspace/members", "/workspace/providers"];
       paths.push("/workspace/allowlist", "/workspace/settings", "/audit");
       for (const path of paths) {
@@ -461,26 +427,25 @@ describe.skipIf(!hasChromium)("web console in a real browser", { timeout: 90_000
         }
       }
       await shot(p, `audit-${locale}`);
-      await ctx.close();
+      await p.context().close();
     }
     // A signed-out page, and the switcher changing language in place.
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
-    const p = await ctx.newPage();
+    const p = await w.newPage();
     await p.goto(`${base}/login`);
     await p.getByTestId("locale").selectOption("ja");
     await p.getByRole("heading", { name: "サインイン" }).waitFor();
     expect(checkUntranslated(en, "ja", String(await inPage(p, "document.body.innerText")))).toEqual([]);
     expect(await inPage(p, "document.documentElement.lang")).toBe("ja");
-    await ctx.close();
+    await p.context().close();
   });
 
   it("no dialog fired and the bundle ran under the strict CSP without a violation", () => {
-    expect(dialogs).toEqual([]);
-    expect(cspErrors).toEqual([]);
+    expect(w.dialogs).toEqual([]);
+    expect(w.pageErrors).toEqual([]);
   });
 
   it("the dialog listener does catch an alert (so the check above can fail)", async () => {
-    const probe = await browser.newPage();
+    const probe = await w.browser.newPage();
     const seen: string[] = [];
     probe.on("dialog", (d) => {
       seen.push(d.message());

@@ -107,6 +107,11 @@ describe.skipIf(!hasChromium)("app editor in a real browser", { timeout: 90_000 
 
     await page.getByTestId("publish").click();
     await expect.poll(() => page.getByTestId("publish-state").textContent()).toContain("Version 1");
+    const prompt = page.getByLabel("Instructions (system prompt)");
+    const v1Prompt = "Plan {{days}} days in {{city}}, {{ tone }} tone.";
+    await prompt.fill("Plan {{days}} days in {{city}}.");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByText("Saved.").waitFor();
     await page.getByTestId("publish").click();
     await expect.poll(() => page.getByTestId("publish-state").textContent()).toContain("Version 2");
     await expect.poll(() => page.getByTestId("version").count()).toBe(2);
@@ -114,6 +119,17 @@ describe.skipIf(!hasChromium)("app editor in a real browser", { timeout: 90_000 
     expect(rows[0]).toContain("v2");
     expect(rows[1]).toContain("v1");
     for (const row of rows) expect(row).toContain(OWNER.name);
+
+    // Version 1 back into the draft, over unsaved edits (after a confirm); v2 is still served.
+    await prompt.fill("scratch that");
+    const v1 = page.getByTestId("version").filter({ hasText: /^v1\b/ });
+    await v1.getByRole("button", { name: "Restore to draft" }).click();
+    await v1.getByRole("button", { name: "Confirm" }).click();
+    await page.getByTestId("version-restored").waitFor();
+    expect(await prompt.inputValue()).toBe(v1Prompt);
+    expect(await page.getByTestId("unsaved").count()).toBe(0);
+    expect((await draft()).prePrompt).toBe(v1Prompt);
+    expect(await page.getByTestId("publish-state").textContent()).toContain("Version 2");
 
     await page.getByTestId("theme").click();
     await page.evaluate("window.scrollTo(0, 0)");

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppView } from "@enclave/contracts";
+import { auditOf } from "../apps/apps-world.ts";
 import { setupChatWorld, type ChatWorld } from "../chat/chat-world.ts";
+import { addMember } from "../identity-world.ts";
 
 function fakeBuild(): string {
   const dist = join(mkdtempSync(join(tmpdir(), "enclave-embed-")), "dist");
@@ -33,11 +35,36 @@ describe("embedding published web apps", () => {
 
   it("saves normalised, de-duplicated https origins", async () => {
     expect(app.siteEmbedOrigins).toEqual(LISTED);
-    const res = await w.editor.patch(`/console/api/apps/${app.id}`, {
+    const res = await w.owner.patch(`/console/api/apps/${app.id}`, {
       siteEmbedOrigins: ["HTTPS://Intranet.Example.com", "https://intranet.example.com", ...LISTED],
     });
     expect(res.statusCode).toBe(200);
     expect((res.json() as AppView).siteEmbedOrigins).toEqual(LISTED);
+  });
+
+  it("only the owner or an admin may change the list: an editor gets 403 and nothing changes", async () => {
+    const res = await w.editor.patch(`/console/api/apps/${app.id}`, {
+      name: "renamed",
+      siteEmbedOrigins: ["https://evil.example"],
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: "forbidden" });
+    const after = (await w.editor.get(`/console/api/apps/${app.id}`)).json() as AppView;
+    expect(after).toMatchObject({ name: app.name, siteEmbedOrigins: LISTED });
+    // The unchanged list, sent back with another edit, is no change: the edit goes through.
+    const same = await w.editor.patch(`/console/api/apps/${app.id}`, { siteEmbedOrigins: LISTED });
+    expect(same.statusCode).toBe(200);
+    const { client: admin, accountId } = await addMember(w.t, w.owner, "admin@example.com", "admin");
+    const byAdmin = await admin.patch(`/console/api/apps/${app.id}`, { siteEmbedOrigins: [LISTED[0]!] });
+    expect(byAdmin.statusCode).toBe(200);
+    const [event] = (await auditOf(w.t.database.db, "app.update")).filter(
+      (e) => e.targetId === app.id && e.actorId === accountId,
+    );
+    expect(event!.details).toMatchObject({
+      changed: ["siteEmbedOrigins"],
+      siteEmbedOrigins: { from: LISTED, to: [LISTED[0]] },
+    });
+    await w.owner.patch(`/console/api/apps/${app.id}`, { siteEmbedOrigins: LISTED });
   });
 
   it("refuses anything but exact https origins with a 400 and changes nothing", async () => {
@@ -56,7 +83,7 @@ describe("embedding published web apps", () => {
       "",
     ];
     for (const origin of bad) {
-      const res = await w.editor.patch(`/console/api/apps/${app.id}`, {
+      const res = await w.owner.patch(`/console/api/apps/${app.id}`, {
         name: "renamed",
         siteEmbedOrigins: [origin],
       });
@@ -65,7 +92,7 @@ describe("embedding published web apps", () => {
     }
     const tooMany = Array.from({ length: 21 }, (_, i) => `https://s${i}.example.com`);
     expect(
-      (await w.editor.patch(`/console/api/apps/${app.id}`, { siteEmbedOrigins: tooMany })).statusCode,
+      (await w.owner.patch(`/console/api/apps/${app.id}`, { siteEmbedOrigins: tooMany })).statusCode,
     ).toBe(400);
     const after = (await w.editor.get(`/console/api/apps/${app.id}`)).json() as AppView;
     expect(after.name).toBe(app.name);
@@ -103,11 +130,11 @@ describe("embedding published web apps", () => {
   });
 
   it("stops allowing framing once the list is cleared or the app is unpublished from the web", async () => {
-    await w.editor.patch(`/console/api/apps/${app.id}`, { enableSite: false });
+    await w.owner.patch(`/console/api/apps/${app.id}`, { enableSite: false });
     await new Promise((r) => setTimeout(r, 2100)); // the site cache lives 2 s
     const res = await w.t.app.inject({ url: `/app/${app.siteCode}` });
     expect(frameAncestors(res.headers)).toBe("'none'");
-    await w.editor.patch(`/console/api/apps/${app.id}`, { enableSite: true, siteEmbedOrigins: [] });
+    await w.owner.patch(`/console/api/apps/${app.id}`, { enableSite: true, siteEmbedOrigins: [] });
     await new Promise((r) => setTimeout(r, 2100));
     const cleared = await w.t.app.inject({ url: `/app/${app.siteCode}` });
     expect(frameAncestors(cleared.headers)).toBe("'none'");

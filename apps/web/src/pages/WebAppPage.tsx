@@ -274,7 +274,32 @@ function ConversationItem(props: {
 }) {
   const { t } = useI18n();
   const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [name, setName] = useState(props.conversation.name);
+  const label = props.conversation.name || t("webapp.untitled");
+  // Asked in the page, not with window.confirm(): a native dialog blocks an embedding page too.
+  if (confirming)
+    return (
+      <li className="webapp-conv webapp-confirm" data-testid="webapp-delete-confirm">
+        <span className="webapp-conv-name">{t("webapp.deleteConfirm", { name: label })}</span>
+        <span className="confirm">
+          <button
+            type="button"
+            className="button-small button-danger"
+            autoFocus
+            onClick={() => {
+              setConfirming(false);
+              props.onDelete();
+            }}
+          >
+            {t("webapp.delete")}
+          </button>
+          <button type="button" className="button-small button-ghost" onClick={() => setConfirming(false)}>
+            {t("common.cancel")}
+          </button>
+        </span>
+      </li>
+    );
   if (editing)
     return (
       <li>
@@ -307,14 +332,18 @@ function ConversationItem(props: {
         disabled={props.disabled}
         onClick={props.onOpen}
       >
-        {props.conversation.name || t("webapp.untitled")}
+        {label}
       </button>
       <button
         type="button"
         className="icon-button"
         title={t("webapp.rename")}
         aria-label={t("webapp.rename")}
-        onClick={() => setEditing(true)}
+        disabled={props.disabled}
+        onClick={() => {
+          setName(props.conversation.name);
+          setEditing(true);
+        }}
       >
         ✎
       </button>
@@ -323,7 +352,8 @@ function ConversationItem(props: {
         className="icon-button"
         title={t("webapp.delete")}
         aria-label={t("webapp.delete")}
-        onClick={props.onDelete}
+        disabled={props.disabled}
+        onClick={() => setConfirming(true)}
       >
         🗑
       </button>

@@ -84,7 +84,8 @@ const PLAIN_FIELDS = [
 
 /**
  * Edits an app's draft configuration and settings. The published version is untouched until the
- * next publish. Privacy settings need owner/admin (see mayChangeLogPolicy).
+ * next publish. Privacy settings need owner/admin (see mayChangeLogPolicy), and so do the sites
+ * allowed to embed the web app.
  */
 export async function updateApp(ctx: Ctx, appId: string, raw: UpdateAppInput): Promise<AppView> {
   requirePermission(ctx, "app.update");
@@ -103,9 +104,17 @@ export async function updateApp(ctx: Ctx, appId: string, raw: UpdateAppInput): P
       }
     }
     const origins = input.siteEmbedOrigins;
+    const embed: Record<string, { from: unknown; to: unknown }> = {};
     if (origins && origins.join(" ") !== row.siteEmbedOrigins.join(" ")) {
+      // Which sites may frame the app (and get its cookies there) is a security call, not an edit.
+      if (ctx.actor.type !== "system" && role !== "owner" && role !== "admin") {
+        throw new AppError(
+          "forbidden",
+          "only the owner or an admin may choose which sites can embed this app",
+        );
+      }
       set.siteEmbedOrigins = origins;
-      changed.push("siteEmbedOrigins");
+      embed.siteEmbedOrigins = { from: row.siteEmbedOrigins, to: origins };
     }
     for (const field of PRIVACY_FIELDS) {
       const value = input[field];
@@ -136,7 +145,13 @@ export async function updateApp(ctx: Ctx, appId: string, raw: UpdateAppInput): P
       action: "app.update",
       target: { type: "app", id: row.id },
       details: {
-        changed: [...changed, ...Object.keys(privacy), ...configChanges.map((k) => `config.${k}`)],
+        changed: [
+          ...changed,
+          ...Object.keys(embed),
+          ...Object.keys(privacy),
+          ...configChanges.map((k) => `config.${k}`),
+        ],
+        ...embed,
         ...privacy,
       },
     });

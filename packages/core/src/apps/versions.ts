@@ -6,8 +6,9 @@ import { withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
-import { actingAccountId, loadAppRow, parseStoredConfig, toAppView } from "./app-rows.ts";
+import { actingAccountId, loadAppRow, loadPublishedRef, parseStoredConfig, toAppView } from "./app-rows.ts";
 import { afterCommitInvalidate } from "./apps.ts";
+import { assertCanAttachDatasets } from "../knowledge/hit-testing.ts";
 
 /**
  * Freezes the app's draft into a new version (previous + 1) and serves it from now on. The draft's
@@ -95,4 +96,40 @@ export async function listAppVersions(ctx: Ctx, appId: string): Promise<AppVersi
     createdByName,
     createdAt: v.createdAt.toISOString(),
   }));
+}
+
+/**
+ * Copies a published version's configuration into the draft, replacing it; what is served stays
+ * the same until the next publish. Only the config: settings (access, limits, log policy) are not
+ * versioned and stay as they are.
+ */
+export async function restoreAppVersion(ctx: Ctx, appId: string, versionId: string): Promise<AppView> {
+  requirePermission(ctx, "app.update");
+  return withTransaction(ctx, async (tx, txCtx) => {
+    const row = await loadAppRow(tx, txCtx, appId, { forUpdate: true });
+    const [version] = await tx
+      .select({ id: appVersions.id, version: appVersions.version, config: appVersions.config })
+      .from(appVersions)
+      .where(and(eq(appVersions.id, versionId), eq(appVersions.appId, row.id)))
+      .limit(1);
+    if (!version) throw new AppError("not_found", "version not found");
+    const config = parseStoredConfig(version.config);
+    // As in an edit: datasets the draft lacks now must be ones this member may attach.
+    const before = new Set(parseStoredConfig(row.draftConfig).datasets.datasetIds);
+    await assertCanAttachDatasets(
+      txCtx,
+      config.datasets.datasetIds.filter((id) => !before.has(id)),
+    );
+    const [updated] = await tx
+      .update(apps)
+      .set({ draftConfig: config })
+      .where(eq(apps.id, row.id))
+      .returning();
+    await emitAudit(tx, txCtx, {
+      action: "app.version.restore",
+      target: { type: "app", id: row.id },
+      details: { version: version.version, versionId: version.id },
+    });
+    return toAppView(updated!, await loadPublishedRef(tx, updated!));
+  });
 }

@@ -18,7 +18,7 @@ import { loadAppRow, parseStoredConfig } from "../apps/app-rows.ts";
 import { AppError } from "../errors/app-error.ts";
 import { loadServingApp, type ServingApp } from "../apps/serving.ts";
 import { resolveChatModel, type ResolvedChatModel } from "../models/resolve-model.ts";
-import { ensureEndUser } from "../apps/end-users.ts";
+import { ensureEndUser, existingEndUser } from "../apps/end-users.ts";
 import { generate, type AgentThought, type GenerationResult } from "./generate.ts";
 import { renderTemplate, validateInputs } from "./inputs.ts";
 import { filesToParts } from "./message-files.ts";
@@ -99,9 +99,24 @@ export async function debugChatMessage(
     retainContent: row.retainContent,
     limits: { rpm: null, rph: null, maxConcurrent: null },
   };
-  const user = `console:${actorId(ctx.actor) ?? "unknown"}`;
-  return chatTurn(ctx, app, { ...input, user }, { ...opts, source: "console" });
+  return chatTurn(ctx, app, { ...input, user: debugUser(ctx) }, { ...opts, source: "console" });
 }
+
+/**
+ * Stops a debug-pane answer of the app. Only the account that asked can stop it: anyone else's
+ * stop, or an unknown task, does nothing and still succeeds (no oracle, as Dify's stop).
+ */
+export async function stopDebugChat(ctx: Ctx, appId: string, taskId: string): Promise<void> {
+  requirePermission(ctx, "app.update");
+  const row = await loadAppRow(ctx.db, ctx, appId);
+  const endUser = await existingEndUser(ctx, row.id, debugUser(ctx));
+  if (!endUser) return;
+  const tasks = ctx.services.tasks ?? defaultTaskRegistry;
+  await tasks.stop(taskId, { appId: row.id, endUserId: endUser.id });
+}
+
+/** The end user a console account chats as in the debug pane. */
+const debugUser = (ctx: Ctx) => `console:${actorId(ctx.actor) ?? "unknown"}`;
 
 async function chatTurn(
   ctx: Ctx,

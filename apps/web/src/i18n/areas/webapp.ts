@@ -31,6 +31,7 @@ export const webappEn = {
     "One https origin per line, such as https://intranet.example.com. No wildcards; leave empty to allow none.",
   "chat.embed.invalid": "Not an https origin: {origin}",
   "chat.embed.save": "Save sites",
+  "chat.embed.adminsOnly": "Only the workspace owner or an admin can change which sites may embed this app.",
   "chat.embed.saved": "Saved.",
   "chat.embed.httpOnly":
     "This console is on plain HTTP. Browsers send the web app's cookies inside a frame on another site only over HTTPS, so embedding works once Enclave is served over HTTPS.",
@@ -41,6 +42,7 @@ export const webappEn = {
   "webapp.untitled": "Untitled conversation",
   "webapp.rename": "Rename",
   "webapp.delete": "Delete",
+  "webapp.deleteConfirm": "Delete “{name}”?",
   "webapp.save": "Save",
   "webapp.menu": "Conversations",
   "webapp.run": "Run",
@@ -79,6 +81,7 @@ export const webappZhHans: Record<keyof typeof webappEn, string> = {
     "每行一个 https 源，例如 https://intranet.example.com。不支持通配符；留空则不允许任何网站。",
   "chat.embed.invalid": "不是 https 源：{origin}",
   "chat.embed.save": "保存网站",
+  "chat.embed.adminsOnly": "只有工作区所有者或管理员可以更改允许嵌入此应用的网站。",
   "chat.embed.saved": "已保存。",
   "chat.embed.httpOnly":
     "此控制台使用普通 HTTP。浏览器只有在 HTTPS 下才会在其他网站的框架中发送 Web 应用的 Cookie，因此需通过 HTTPS 提供 Enclave 才能嵌入。",
@@ -89,6 +92,7 @@ export const webappZhHans: Record<keyof typeof webappEn, string> = {
   "webapp.untitled": "未命名对话",
   "webapp.rename": "重命名",
   "webapp.delete": "删除",
+  "webapp.deleteConfirm": "删除“{name}”？",
   "webapp.save": "保存",
   "webapp.menu": "对话列表",
   "webapp.run": "运行",
@@ -127,6 +131,8 @@ export const webappJa: Record<keyof typeof webappEn, string> = {
     "1 行に 1 つの https オリジン（例：https://intranet.example.com）。ワイルドカードは使えません。空欄ならどこにも許可しません。",
   "chat.embed.invalid": "https オリジンではありません：{origin}",
   "chat.embed.save": "サイトを保存",
+  "chat.embed.adminsOnly":
+    "このアプリの埋め込みを許可するサイトを変更できるのは、ワークスペースのオーナーまたは管理者だけです。",
   "chat.embed.saved": "保存しました。",
   "chat.embed.httpOnly":
     "このコンソールは HTTP で提供されています。ブラウザーが別サイトのフレーム内で Web アプリの Cookie を送るのは HTTPS の場合だけなので、埋め込みには Enclave を HTTPS で提供する必要があります。",
@@ -137,6 +143,7 @@ export const webappJa: Record<keyof typeof webappEn, string> = {
   "webapp.untitled": "無題の会話",
   "webapp.rename": "名前を変更",
   "webapp.delete": "削除",
+  "webapp.deleteConfirm": "「{name}」を削除しますか？",
   "webapp.save": "保存",
   "webapp.menu": "会話一覧",
   "webapp.run": "実行",

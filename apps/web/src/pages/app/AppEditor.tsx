@@ -42,14 +42,16 @@ export function AppEditor({ app, canEdit }: { app: AppView; canEdit: boolean }) 
     if (!dirty) setDraft(next.draft);
     setBase(next);
   }
+  // A draft the server now holds (saved, or restored from a version) replaces what is on screen.
+  const adopt = (next: AppView) => {
+    const saved = { at: next.updatedAt, draft: draftOf(next) };
+    setBase(saved);
+    setDraft(saved.draft);
+    client.setQueryData(["app", app.id], next);
+  };
   const save = useMutation({
     mutationFn: (input: UpdateAppInput) => patch<AppView>(`/apps/${app.id}`, input),
-    onSuccess: (next) => {
-      const saved = { at: next.updatedAt, draft: draftOf(next) };
-      setBase(saved);
-      setDraft(saved.draft);
-      client.setQueryData(["app", app.id], next);
-    },
+    onSuccess: adopt,
   });
   const setConfig = (patch: Partial<AppConfig>) => {
     setDraft((d) => ({ ...d, config: { ...d.config, ...patch } }));
@@ -155,7 +157,7 @@ export function AppEditor({ app, canEdit }: { app: AppView; canEdit: boolean }) 
           </button>
         </div>
       </fieldset>
-      <AppVersions app={app} />
+      <AppVersions app={app} canEdit={canEdit} onRestored={adopt} />
     </form>
   );
 }

@@ -1,8 +1,8 @@
 // The app page's debug pane: chats against the DRAFT config (POST /console/api/apps/{id}/
-// chat-messages), keeping the conversation across turns until "restart".
+// chat-messages), keeping the conversation across turns until "restart"; Stop ends an answer.
 import { useMemo, useState } from "react";
 import type { AppView } from "@enclave/contracts";
-import { postStream } from "../../api/client.ts";
+import { post, postStream } from "../../api/client.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { ChatView } from "../../ui/chat/ChatView.tsx";
 import { InputsForm, initialInputs, missingRequired, toInputs } from "../../ui/chat/InputsForm.tsx";
@@ -14,8 +14,8 @@ export function DebugChat({ app, canEdit }: { app: AppView; canEdit: boolean }) 
   const transport = useMemo<ChatTransport>(
     () => ({
       send: (body, signal) => postStream(`/apps/${app.id}/chat-messages`, body, signal),
-      // The console endpoint has no stop route: closing the stream ends the model call.
-      stop: async () => undefined,
+      // The server stops the model call and keeps the partial answer, marked stopped.
+      stop: (taskId) => post(`/apps/${app.id}/chat-messages/${encodeURIComponent(taskId)}/stop`),
     }),
     [app.id],
   );

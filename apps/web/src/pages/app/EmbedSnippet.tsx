@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type AppView, EmbedOrigins } from "@enclave/contracts";
 import { patch } from "../../api/client.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
+import { useAccount } from "../../layout/Console.tsx";
 import { ErrorBanner } from "../../ui/form.tsx";
 
 export function embedSnippet(origin: string, code: string): string {
@@ -15,6 +16,9 @@ export function embedSnippet(origin: string, code: string): string {
 export function EmbedSnippet({ app, canEdit }: { app: AppView; canEdit: boolean }) {
   const { t } = useI18n();
   const client = useQueryClient();
+  // Who may frame the app is a security setting: owner and admins (see console-apps.md).
+  const role = useAccount().data?.workspace?.role;
+  const canSetOrigins = canEdit && (role === "owner" || role === "admin");
   const [text, setText] = useState(app.siteEmbedOrigins.join("\n"));
   const [invalid, setInvalid] = useState<string | null>(null);
   const save = useMutation({
@@ -65,7 +69,7 @@ export function EmbedSnippet({ app, canEdit }: { app: AppView; canEdit: boolean 
             id="embed-origins"
             rows={3}
             value={text}
-            disabled={!canEdit}
+            disabled={!canSetOrigins}
             aria-invalid={invalid !== null}
             aria-describedby="embed-origins-hint"
             placeholder="https://intranet.example.com"
@@ -75,6 +79,11 @@ export function EmbedSnippet({ app, canEdit }: { app: AppView; canEdit: boolean 
           <p className="hint" id="embed-origins-hint">
             {t("chat.embed.originsHelp")}
           </p>
+          {!canSetOrigins && (
+            <p className="hint" data-testid="embed-admins-only">
+              {t("chat.embed.adminsOnly")}
+            </p>
+          )}
           {invalid !== null && (
             <p className="field-error" role="alert">
               {t("chat.embed.invalid", { origin: invalid })}
@@ -82,7 +91,7 @@ export function EmbedSnippet({ app, canEdit }: { app: AppView; canEdit: boolean 
           )}
         </div>
         <ErrorBanner error={save.error} />
-        {canEdit && (
+        {canSetOrigins && (
           <button type="submit" disabled={save.isPending} data-testid="embed-save">
             {t("chat.embed.save")}
           </button>

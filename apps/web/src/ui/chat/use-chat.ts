@@ -46,8 +46,12 @@ export function useChat(transport: ChatTransport) {
 
   const stop = useCallback(async () => {
     const turn = state.turns.findLast((t) => t.status === "streaming");
-    if (turn?.taskId) await transport.stop(turn.taskId).catch(() => undefined);
-    abort.current?.abort();
+    if (!turn) return;
+    // Marked at once: the stream's last events (message_end) may still arrive, and keep it stopped.
+    dispatch({ type: "stopped", key: turn.key });
+    const running = abort.current; // not a turn sent while the stop request is out
+    if (turn.taskId) await transport.stop(turn.taskId).catch(() => undefined);
+    running?.abort();
   }, [transport, state.turns]);
 
   const rate = useCallback(

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import {
   AppKeyParams,
+  AppTaskParams,
+  AppVersionParams,
   ConversationLogQuery,
   CreateApiKeyInput,
   CreateAppInput,
@@ -22,7 +24,9 @@ import {
   listApps,
   listAppVersions,
   publishApp,
+  restoreAppVersion,
   revokeApiKey,
+  stopDebugChat,
   updateApp,
 } from "@enclave/core";
 import type { ConsoleRouteDeps } from "./deps.ts";
@@ -41,6 +45,16 @@ export function appRoutes(deps: ConsoleRouteDeps) {
         return answer(request, reply, timeoutMs, (opts) =>
           debugChatMessage(request.ctx, id, request.body, opts),
         );
+      },
+    );
+    // Its Stop button: only the account that started the answer can stop it.
+    app.post(
+      "/console/api/apps/:id/chat-messages/:taskId/stop",
+      { config: { permission: "app.update" } },
+      async (request) => {
+        const { id, taskId } = AppTaskParams.parse(request.params);
+        await stopDebugChat(request.ctx, id, taskId);
+        return { result: "success" };
       },
     );
     app.get("/console/api/apps", { config: { permission: "app.read" } }, async (request) => ({
@@ -67,6 +81,14 @@ export function appRoutes(deps: ConsoleRouteDeps) {
     app.get("/console/api/apps/:id/versions", { config: { permission: "app.read" } }, async (request) => ({
       data: await listAppVersions(request.ctx, IdParam.parse(request.params).id),
     }));
+    app.post(
+      "/console/api/apps/:id/versions/:versionId/restore",
+      { config: { permission: "app.update" } },
+      async (request) => {
+        const { id, versionId } = AppVersionParams.parse(request.params);
+        return restoreAppVersion(request.ctx, id, versionId);
+      },
+    );
 
     app.get("/console/api/apps/:id/api-keys", { config: { permission: "app.update" } }, async (request) => ({
       data: await listApiKeys(request.ctx, IdParam.parse(request.params).id),
