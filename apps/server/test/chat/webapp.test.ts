@@ -19,9 +19,11 @@ async function visitor(w: ChatWorld, code: string, ip = "127.0.0.1"): Promise<Co
 describe("published web app API", () => {
   let w: ChatWorld;
   let app: AppView;
+  let appKey: string;
   beforeAll(async () => {
     w = await setupChatWorld();
-    const { appId } = await w.createApp({ config: { openingStatement: "Hi, ask me anything." } });
+    const { appId, token } = await w.createApp({ config: { openingStatement: "Hi, ask me anything." } });
+    appKey = token;
     app = (await w.editor.get(`/console/api/apps/${appId}`)).json() as AppView;
   });
   afterAll(async () => w?.close());
@@ -136,6 +138,72 @@ describe("published web app API", () => {
     };
     expect(history.data).toHaveLength(1);
     expect(history.data[0]!.feedback).toBeNull();
+  });
+
+  it("the app's service API key cannot act as a web visitor or as an editor's debug pane", async () => {
+    const v = await visitor(w, app.siteCode, "127.0.0.9");
+    const chatted = await v.post(`/app-api/${app.siteCode}/chat-messages`, {
+      query: "visitor secret",
+      inputs: {},
+      response_mode: "blocking",
+    });
+    expect(chatted.statusCode).toBe(200);
+    const conversationId = (chatted.json() as { conversation_id: string }).conversation_id;
+    const [msg] = await w.t.database.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId));
+    const [user] = await w.t.database.db.select().from(endUsers).where(eq(endUsers.id, msg!.endUserId));
+    const debugUser = `console:${(await w.editor.get("/console/api/account")).json().id as string}`;
+    const before = (await w.t.database.db.select().from(messages)).length;
+
+    const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${w.apiBase}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${appKey}`, "content-type": "application/json", ...headers },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    for (const u of [user!.externalId, ` ${user!.externalId}`, debugUser, "Account:x", "visitor:anything"]) {
+      const q = encodeURIComponent(u);
+      const attempts = [
+        await api("GET", `/conversations?user=${q}`),
+        await api("GET", `/messages?user=${q}&conversation_id=${conversationId}`),
+        await api("POST", "/chat-messages", {
+          query: "hijack",
+          inputs: {},
+          user: u,
+          conversation_id: conversationId,
+        }),
+        await api("DELETE", `/conversations/${conversationId}`, { user: u }),
+        await api("POST", "/chat/completions", {
+          model: "app",
+          user: u,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      ];
+      for (const res of attempts) {
+        expect(res.status).toBe(400);
+        // Dify's `{code}`, or OpenAI's `{error: {code}}` on /chat/completions.
+        const body = (await res.json()) as { code?: string; error?: { code?: string; message?: string } };
+        expect(body.code ?? body.error?.code).toMatch(/invalid_param|validation_failed|invalid_request/);
+        expect(JSON.stringify(body)).toMatch(/may not start with/);
+      }
+      const form = new FormData();
+      form.set("user", u);
+      form.set("file", new Blob(["hello"], { type: "text/plain" }), "a.txt");
+      const upload = await fetch(`${w.apiBase}/files/upload`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${appKey}` },
+        body: form,
+      });
+      expect(upload.status).toBe(400);
+    }
+    // Nothing was written or removed, and the visitor still has its conversation.
+    expect((await w.t.database.db.select().from(messages)).length).toBe(before);
+    const mine = (await v.get(`/app-api/${app.siteCode}/conversations`)).json() as { data: { id: string }[] };
+    expect(mine.data.map((c) => c.id)).toContain(conversationId);
+    // An ordinary `user` string still works.
+    expect((await api("GET", "/conversations?user=integration-7")).status).toBe(200);
   });
 
   it("a visitor cannot pick its `user`, needs CSRF and a visit, and a visit works for its own app only", async () => {

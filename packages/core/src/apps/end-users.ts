@@ -33,6 +33,27 @@ export function checkEndUserId(externalId: unknown): string {
 }
 
 /**
+ * `user` strings Enclave mints itself: web app visitors (`visitor:<random>`), signed-in web app
+ * users (`account:<id>`) and the console's debug pane (`console:<account id>`). A service API
+ * caller may not name them — an app key would otherwise read, continue or stop a web visitor's or
+ * an editor's conversations.
+ */
+export const INTERNAL_END_USER_PREFIXES = ["visitor:", "account:", "console:"] as const;
+
+/** Throws `validation_failed` when a service API caller's `user` is one Enclave mints. */
+export function refuseInternalEndUser(externalId: unknown): void {
+  if (typeof externalId !== "string") return;
+  const id = externalId.trim();
+  const prefix = INTERNAL_END_USER_PREFIXES.find((p) => id.toLowerCase().startsWith(p));
+  if (prefix) {
+    throw new AppError(
+      "validation_failed",
+      `user may not start with "${prefix}": Enclave uses it for web app and console users`,
+    );
+  }
+}
+
+/**
  * The end user named `externalId` of the ctx workspace's app `appId`, created on first use.
  * `appId` must come from the authenticated caller (the served app), never from input. Safe
  * under concurrency: two first requests of the same user end up with the same row. Works inside

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   AppError,
+  refuseInternalEndUser,
   requirePermission,
   type Actor,
   type Ctx,
@@ -79,5 +80,13 @@ export function registerRequestContext(
     }
     if (!config.permission) throw new AppError("forbidden", "you do not have permission to do this");
     requirePermission(request.ctx, config.permission);
+    if (config.auth === "appKey") {
+      // Multipart uploads read their `user` field in the route, which checks it the same way.
+      const body = request.body;
+      if (body && typeof body === "object" && !Buffer.isBuffer(body)) {
+        refuseInternalEndUser((body as { user?: unknown }).user);
+      }
+      refuseInternalEndUser((request.query as { user?: unknown } | undefined)?.user);
+    }
   });
 }

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import multipart from "@fastify/multipart";
-import { AppError, isAppError, MAX_END_USER_ID_LENGTH, uploadFile, type UploadedFile } from "@enclave/core";
+import {
+  AppError,
+  isAppError,
+  MAX_END_USER_ID_LENGTH,
+  refuseInternalEndUser,
+  uploadFile,
+  type UploadedFile,
+} from "@enclave/core";
 import type { ConsoleRouteDeps } from "../console/deps.ts";
 
 /** Dify's name for an upload without a `user`: one shared end user of the app. */
@@ -17,6 +24,7 @@ export function fileRoutes(deps: ConsoleRouteDeps) {
       { config: { permission: "app.invoke", auth: "appKey" } },
       async (request, reply) => {
         const form = await readUploadForm(request, maxBytes);
+        refuseInternalEndUser(form.user);
         const file = await uploadFile(
           request.ctx,
           { bytes: form.bytes, name: form.name, user: form.user ?? DEFAULT_USER },
