@@ -9,4 +9,5 @@ export * from "./audit-sinks.ts";
 export * from "./chat.ts";
 export * from "./knowledge-process.ts";
 export * from "./knowledge.ts";
+export * from "./knowledge-metadata.ts";
 export * from "./knowledge-service-api.ts";

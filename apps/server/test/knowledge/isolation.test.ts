@@ -67,6 +67,35 @@ describe("knowledge base isolation", () => {
       path: () => `${D()}/hit-testing`,
       body: { query: "merger" },
     },
+    { method: "GET", url: "/console/api/datasets/:id/metadata", path: () => `${D()}/metadata` },
+    {
+      method: "POST",
+      url: "/console/api/datasets/:id/metadata",
+      path: () => `${D()}/metadata`,
+      body: { name: "planted", type: "string" },
+    },
+    {
+      method: "POST",
+      url: "/console/api/datasets/:id/metadata/built-in/:action",
+      path: () => `${D()}/metadata/built-in/enable`,
+    },
+    {
+      method: "PATCH",
+      url: "/console/api/datasets/:id/metadata/:fieldId",
+      path: () => `${D()}/metadata/${ids.dataset}`,
+      body: { name: "renamed" },
+    },
+    {
+      method: "DELETE",
+      url: "/console/api/datasets/:id/metadata/:fieldId",
+      path: () => `${D()}/metadata/${ids.dataset}`,
+    },
+    {
+      method: "PUT",
+      url: "/console/api/datasets/:id/documents/:documentId/metadata",
+      path: () => `${DOC()}/metadata`,
+      body: { values: [] },
+    },
     { method: "GET", url: "/console/api/datasets/:id/documents", path: () => `${D()}/documents` },
     {
       method: "POST",

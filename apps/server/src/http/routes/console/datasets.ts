@@ -41,6 +41,7 @@ import {
   updateDocument,
   updateSegment,
 } from "@enclave/core";
+import { registerConsoleMetadataRoutes } from "./dataset-metadata.ts";
 import { readUpload } from "./dataset-upload.ts";
 
 const READ = { config: { permission: "dataset.read" as const } };
@@ -48,7 +49,7 @@ const MANAGE = { config: { permission: "dataset.manage" as const } };
 const BASE = "/console/api/datasets";
 const DOC = `${BASE}/:id/documents/:documentId`;
 
-/** Knowledge bases in the console: datasets, members, documents, chunks, hit testing, API keys. */
+/** Knowledge bases in the console: datasets, members, metadata, documents, chunks, hit testing, API keys. */
 export function datasetRoutes() {
   return async (app: FastifyInstance) => {
     // Multipart only in this scope: no other route accepts uploads by accident.
@@ -94,6 +95,8 @@ export function datasetRoutes() {
         HitTestingInput.parse(request.body),
       ),
     );
+
+    registerConsoleMetadataRoutes(app);
 
     app.get(`${BASE}/:id/documents`, READ, async (request) =>
       listDocuments(request.ctx, DatasetParams.parse(request.params).id, ListQuery.parse(request.query)),
