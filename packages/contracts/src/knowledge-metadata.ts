@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-import { BUILTIN_METADATA, MetadataFieldName, METADATA_TYPES, type MetadataType } from "./knowledge.ts";
+import { type BUILTIN_METADATA, MetadataFieldName, METADATA_TYPES, type MetadataType } from "./knowledge.ts";
 
 // Console shapes for a dataset's metadata: custom fields, the built-in switch, values per document.
 

@@ -87,7 +87,10 @@ describe("console metadata routes", () => {
     expect(ok.json()).toMatchObject({ id: doc.a, metadata: { region: "north" } });
 
     expect((await hits(null)).sort()).toEqual([doc.a, doc.b].sort());
-    const filter = { logicalOperator: "and", conditions: [{ name: "region", comparisonOperator: "is", value: "north" }] };
+    const filter = {
+      logicalOperator: "and",
+      conditions: [{ name: "region", comparisonOperator: "is", value: "north" }],
+    };
     expect(await hits(filter)).toEqual([doc.a]);
     const notIn = { conditions: [{ name: "region", comparisonOperator: "not in", value: ["north"] }] };
     expect(await hits(notIn)).toEqual([doc.b]);
