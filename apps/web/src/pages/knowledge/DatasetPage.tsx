@@ -16,6 +16,7 @@ import { useCan } from "../../layout/Console.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
 import { DatasetForm } from "./DatasetForm.tsx";
+import { MetadataSection } from "./MetadataSection.tsx";
 import { type Page, Pager, PermissionBadge } from "./DatasetsPage.tsx";
 import {
   DEFAULT_RULE_FORM,
@@ -350,6 +351,7 @@ export function DatasetPage({ params }: { params: { id: string } }) {
       {canManage && <Settings dataset={d} />}
       {canManage && <AddDocuments datasetId={d.id} />}
       <Documents dataset={d} />
+      <MetadataSection datasetId={d.id} />
     </div>
   );
 }

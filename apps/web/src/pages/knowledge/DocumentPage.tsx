@@ -14,6 +14,7 @@ import { useCan } from "../../layout/Console.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
 import { ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
 import { type Page, Pager } from "./DatasetsPage.tsx";
+import { DocumentMetadata } from "./DocumentMetadata.tsx";
 
 function Segment({ base, seg, onChanged }: { base: string; seg: SegmentView; onChanged(): void }) {
   const t = useT();
@@ -175,6 +176,7 @@ export function DocumentPage({ params }: { params: { id: string; documentId: str
           {hierarchical ? t("knowledge.parentChild") : t("knowledge.general")}
         </p>
       )}
+      {doc.data && <DocumentMetadata doc={doc.data} />}
       <ErrorBanner error={segs.error} />
       <ul className="segments" data-testid="segments">
         {hierarchical
