@@ -1,9 +1,16 @@
-import { useQuery } from "@tanstack/react-query";
-import type { AppDatasetsConfig, DatasetView, RetrievalSettings } from "@enclave/contracts";
+import { useQueries, useQuery } from "@tanstack/react-query";
+import type {
+  AppDatasetsConfig,
+  DatasetMetadataView,
+  DatasetView,
+  RetrievalSettings,
+} from "@enclave/contracts";
 import { get } from "../../api/client.ts";
 import type { MessageKey } from "../../i18n/en.ts";
 import { useT } from "../../i18n/i18n.tsx";
 import { Field } from "../../ui/form.tsx";
+import { filterFields, filterProblems } from "../knowledge/metadata-logic.ts";
+import { MetadataFilterEditor } from "../knowledge/MetadataFilterEditor.tsx";
 import { type EditorErrors, numberOrUndefined } from "./editor-state.ts";
 
 const METHODS = ["full_text_search", "semantic_search", "hybrid_search"] as const;
@@ -32,8 +39,19 @@ export function KnowledgeSettings({ value, errors, onChange }: Props) {
     ? value.datasetIds.filter((id) => !visible.some((d) => d.id === id)).length
     : 0;
   const allowed = methodsFor(chosen);
+  // Filterable fields: those of every chosen dataset (a condition on a missing field matches nothing).
+  const metas = useQueries({
+    queries: chosen.map((d) => ({
+      queryKey: ["dataset-metadata", d.id],
+      queryFn: () => get<DatasetMetadataView>(`/datasets/${d.id}/metadata`),
+    })),
+  });
+  const fields = filterFields(metas.map((m) => m.data));
+  const loaded = hidden === 0 && metas.every((m) => m.data);
   const r = value.retrieval;
   const setR = (patch: Partial<RetrievalSettings>) => onChange({ ...value, retrieval: { ...r, ...patch } });
+  // Fields of datasets the caller cannot see are unknown here: only judge when all are loaded.
+  const problems = loaded ? filterProblems(r.metadataFilter, fields) : {};
   function toggle(id: string, on: boolean) {
     const ids = on ? [...value.datasetIds, id] : value.datasetIds.filter((d) => d !== id);
     onChange({ ...value, datasetIds: ids });
@@ -149,6 +167,14 @@ export function KnowledgeSettings({ value, errors, onChange }: Props) {
             </Field>
           )}
         </div>
+      )}
+      {value.datasetIds.length > 0 && (
+        <MetadataFilterEditor
+          fields={fields}
+          value={r.metadataFilter}
+          problems={problems}
+          onChange={(metadataFilter) => setR({ metadataFilter })}
+        />
       )}
     </section>
   );

@@ -4,6 +4,7 @@ import { Link } from "wouter";
 import {
   type DatasetView,
   HitTestingInput,
+  type MetadataFilter,
   type RetrievedChunk,
   type SearchMethod,
 } from "@enclave/contracts";
@@ -11,6 +12,9 @@ import { get, post } from "../../api/client.ts";
 import type { MessageKey } from "../../i18n/en.ts";
 import { useT } from "../../i18n/i18n.tsx";
 import { ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
+import { type ConditionProblem, filterFields, filterProblems } from "./metadata-logic.ts";
+import { MetadataFilterEditor } from "./MetadataFilterEditor.tsx";
+import { useDatasetMetadata } from "./MetadataSection.tsx";
 
 const METHODS: SearchMethod[] = ["full_text_search", "semantic_search", "hybrid_search"];
 
@@ -20,6 +24,10 @@ export function HitTestingPage({ params }: { params: { id: string } }) {
     queryKey: ["dataset", params.id],
     queryFn: () => get<DatasetView>(`/datasets/${params.id}`),
   });
+  const meta = useDatasetMetadata(params.id);
+  const fields = filterFields([meta.data]);
+  const [filter, setFilter] = useState<MetadataFilter | null>(null);
+  const [problems, setProblems] = useState<Record<number, ConditionProblem>>({});
   const form = useZodForm(HitTestingInput);
   const economy = ds.data?.indexingTechnique === "economy";
   const [method, setMethod] = useState<SearchMethod | "">("");
@@ -32,12 +40,16 @@ export function HitTestingPage({ params }: { params: { id: string } }) {
     const fd = new FormData(e.currentTarget);
     const threshold = String(fd.get("scoreThreshold") ?? "").trim();
     const chosen = economy ? "full_text_search" : method || ds.data?.retrieval.searchMethod;
+    const found = filterProblems(filter, fields);
+    setProblems(found);
+    if (Object.keys(found).length > 0) return;
     const input = form.validate({
       query: fd.get("query"),
       retrieval: {
         ...(chosen ? { searchMethod: chosen } : {}),
         topK: Number(fd.get("topK")),
         scoreThreshold: threshold === "" ? null : Number(threshold),
+        metadataFilter: filter,
       },
     });
     if (input) run.mutate(input);
@@ -99,6 +111,20 @@ export function HitTestingPage({ params }: { params: { id: string } }) {
               {(p) => <input {...p} type="number" min={0} max={1} step={0.05} />}
             </Field>
           </div>
+          <MetadataFilterEditor
+            fields={fields}
+            value={filter}
+            problems={problems}
+            onChange={(next) => {
+              setFilter(next);
+              setProblems({});
+            }}
+          />
+          {Object.keys(problems).length > 0 && (
+            <p className="banner banner-error" role="alert">
+              {t("knowledge.filterInvalid")}
+            </p>
+          )}
           <div className="actions">
             <button type="submit" disabled={run.isPending}>
               {t("knowledge.test")}
