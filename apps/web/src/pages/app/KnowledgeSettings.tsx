@@ -9,7 +9,7 @@ import { get } from "../../api/client.ts";
 import type { MessageKey } from "../../i18n/en.ts";
 import { useT } from "../../i18n/i18n.tsx";
 import { Field } from "../../ui/form.tsx";
-import { filterFields, filterProblems } from "../knowledge/metadata-logic.ts";
+import { type ConditionProblem, filterFields, filterProblems } from "../knowledge/metadata-logic.ts";
 import { MetadataFilterEditor } from "../knowledge/MetadataFilterEditor.tsx";
 import { type EditorErrors, numberOrUndefined } from "./editor-state.ts";
 
@@ -51,7 +51,10 @@ export function KnowledgeSettings({ value, errors, onChange }: Props) {
   const r = value.retrieval;
   const setR = (patch: Partial<RetrievalSettings>) => onChange({ ...value, retrieval: { ...r, ...patch } });
   // Fields of datasets the caller cannot see are unknown here: only judge when all are loaded.
-  const problems = loaded ? filterProblems(r.metadataFilter, fields) : {};
+  const problems: Record<number, ConditionProblem> = loaded ? filterProblems(r.metadataFilter, fields) : {};
+  (r.metadataFilter?.conditions ?? []).forEach((_, i) => {
+    if (errors[`datasets.retrieval.metadataFilter.conditions.${i}`]) problems[i] ??= "missingValue";
+  });
   function toggle(id: string, on: boolean) {
     const ids = on ? [...value.datasetIds, id] : value.datasetIds.filter((d) => d !== id);
     onChange({ ...value, datasetIds: ids });

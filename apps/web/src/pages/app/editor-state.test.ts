@@ -74,6 +74,25 @@ describe("validation with the contracts schema", () => {
     expect("config" in result && result.config.userInputForm).toHaveLength(1);
   });
 
+  it("refuses a metadata filter condition that lacks its value", () => {
+    const datasets = {
+      ...base.datasets,
+      retrieval: {
+        ...base.datasets.retrieval,
+        metadataFilter: {
+          logicalOperator: "and" as const,
+          conditions: [
+            { name: "region", comparisonOperator: "is" as const, value: "north" },
+            { name: "pages", comparisonOperator: ">" as const, value: "" },
+          ],
+        },
+      },
+    };
+    expect(validateConfig({ ...base, datasets })).toEqual({
+      errors: { "datasets.retrieval.metadataFilter.conditions.1": "knowledge.problem.missingValue" },
+    });
+  });
+
   it("names the control and setting of each problem", () => {
     const result = validateConfig({
       ...base,

@@ -10,6 +10,7 @@ import {
 } from "@enclave/contracts";
 import type { MessageKey } from "../../i18n/en.ts";
 import { issueMessage } from "../../ui/form.tsx";
+import { incompleteConditions } from "../knowledge/metadata-logic.ts";
 
 export { inputFieldSpec, promptVariables };
 
@@ -99,7 +100,19 @@ function messageFor(issue: {
 /** Validates a draft config with the contracts schema; null when it is fine. */
 export function validateConfig(config: unknown): { config: AppConfig } | { errors: EditorErrors } {
   const result = AppConfig.safeParse(config);
-  if (result.success) return { config: result.data };
+  if (result.success) {
+    // The schema lets a condition's value be absent; retrieval would then fail at chat time.
+    const missing = incompleteConditions(result.data.datasets.retrieval.metadataFilter);
+    if (missing.length === 0) return { config: result.data };
+    return {
+      errors: Object.fromEntries(
+        missing.map((i) => [
+          `datasets.retrieval.metadataFilter.conditions.${i}`,
+          "knowledge.problem.missingValue",
+        ]),
+      ),
+    };
+  }
   const errors: EditorErrors = {};
   for (const issue of result.error.issues) {
     const key = errorKey(issue.path);

@@ -5,6 +5,7 @@ import {
   filterFields,
   filterProblems,
   fromLocalInput,
+  incompleteConditions,
   inputValue,
   newCondition,
   operatorKey,
@@ -119,6 +120,17 @@ describe("filters", () => {
         { name: "published", comparisonOperator: "not empty", value: null },
       ],
     });
+  });
+
+  it("finds conditions missing a value without knowing the fields", () => {
+    const conditions = [
+      { name: "a", comparisonOperator: "is" as const, value: "" },
+      { name: "b", comparisonOperator: "empty" as const, value: null },
+      { name: "c", comparisonOperator: "in" as const, value: [] },
+      { name: "d", comparisonOperator: ">" as const, value: 0 },
+    ];
+    expect(incompleteConditions({ logicalOperator: "and", conditions })).toEqual([0, 2]);
+    expect(incompleteConditions(null)).toEqual([]);
   });
 
   it("lists custom fields of every dataset once, and built-ins only where switched on", () => {

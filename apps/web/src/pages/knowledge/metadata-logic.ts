@@ -134,6 +134,15 @@ export function withOperator(c: MetadataCondition, op: ComparisonOperator): Meta
   return { ...c, comparisonOperator: op, value: single };
 }
 
+/** Indexes of conditions whose operator needs a value that is not there (no field list needed). */
+export function incompleteConditions(filter: MetadataFilter | null | undefined): number[] {
+  return (filter?.conditions ?? []).flatMap((c, i) => {
+    if (!takesValue(c.comparisonOperator)) return [];
+    const values = Array.isArray(c.value) ? c.value : [c.value];
+    return values.length === 0 || values.some((v) => v === "" || v === null || v === undefined) ? [i] : [];
+  });
+}
+
 export type ConditionProblem = "unknownField" | "badOperator" | "missingValue" | "badValue";
 
 /** What is wrong with each condition (by index); an empty object means the server will accept it. */
