@@ -99,6 +99,19 @@ describe("console metadata routes", () => {
     expect(cleared.json()).toMatchObject({ metadata: {} });
   });
 
+  it("the document PATCH checks a declared field's type too; undeclared names stay free-form", async () => {
+    const url = `${DATASETS}/${ds}/documents/${doc.b}`;
+    const before = (await w.editor.client.get(url)).json() as { name: string; metadata: unknown };
+    const bad = await w.editor.client.patch(url, { name: "renamed", metadata: { region: 7 } });
+    expect(bad.statusCode).toBe(400);
+    expect((bad.json() as { code: string }).code).toBe("validation_failed");
+    // Nothing of the refused update was written, the rename included.
+    expect((await w.editor.client.get(url)).json()).toMatchObject(before);
+    const ok = await w.editor.client.patch(url, { metadata: { region: "south", tag: 3 } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ metadata: { region: "south", tag: 3 } });
+  });
+
   it("a member may read but not write (403); an editor who cannot see the dataset gets 404", async () => {
     const team = await createDataset(w.editor.client, { name: "Team", permission: "all_team_members" });
     expect((await w.member.client.get(`${DATASETS}/${team}/metadata`)).statusCode).toBe(200);

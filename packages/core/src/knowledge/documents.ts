@@ -16,6 +16,7 @@ import { AppError } from "../errors/app-error.ts";
 import { actingAccount, loadDataset, type DatasetRow } from "./dataset-access.ts";
 import { cleanFileName, loadDocument, toDocumentView } from "./document-rows.ts";
 import { enqueueIndexing } from "./indexing-queue.ts";
+import { typedMetadata } from "./metadata-fields.ts";
 import { settleProcessRule, sniffDocument } from "./ingest-adapter.ts";
 import { requireVectorStore } from "./vector-store.ts";
 
@@ -111,7 +112,7 @@ async function addDocument(ctx: Ctx, datasetId: string, doc: NewDocument): Promi
           fileMime: doc.mime,
           fileKind: doc.kind,
           fileSha256: stored.sha256,
-          metadata: doc.metadata,
+          metadata: await typedMetadata(tx, locked.id, doc.metadata),
           createdBy: actingAccount(txCtx),
         })
         .returning();
@@ -188,9 +189,10 @@ export async function updateDocument(
   return withTransaction(ctx, async (tx, txCtx) => {
     const { doc } = await loadDocument(tx, txCtx, datasetId, documentId, { manage: true, forUpdate: true });
     const set: Partial<typeof documents.$inferInsert> = {};
-    for (const field of ["name", "enabled", "archived", "metadata"] as const) {
+    for (const field of ["name", "enabled", "archived"] as const) {
       if (input[field] !== undefined) Object.assign(set, { [field]: input[field] });
     }
+    if (input.metadata !== undefined) set.metadata = await typedMetadata(tx, doc.datasetId, input.metadata);
     if (Object.keys(set).length === 0) return toDocumentView(doc);
     const [row] = await tx.update(documents).set(set).where(eq(documents.id, doc.id)).returning();
     await emitAudit(tx, txCtx, {

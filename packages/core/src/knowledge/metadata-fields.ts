@@ -212,6 +212,26 @@ function storedValue(type: MetadataType, name: string, value: string | number): 
 }
 
 /**
+ * A document's free-form `{name: value}` metadata (create and update), with every value of a
+ * declared field checked and stored as its type stores it; undeclared names stay as given.
+ */
+export async function typedMetadata(
+  db: Ctx["db"],
+  datasetId: string,
+  values: Record<string, string | number>,
+): Promise<Record<string, string | number>> {
+  const names = Object.keys(values);
+  if (names.length === 0) return values;
+  const fields = await db
+    .select({ name: datasetMetadataFields.name, type: datasetMetadataFields.type })
+    .from(datasetMetadataFields)
+    .where(and(eq(datasetMetadataFields.datasetId, datasetId), inArray(datasetMetadataFields.name, names)));
+  const out = { ...values };
+  for (const f of fields) out[f.name] = storedValue(f.type as MetadataType, f.name, values[f.name]!);
+  return out;
+}
+
+/**
  * Sets custom metadata values on documents of one dataset (Dify's documents/metadata): every
  * document and field must belong to the dataset and every value fit its field's type, or
  * nothing is written. `partialUpdate: false` replaces the document's values with the given ones.
