@@ -2,6 +2,7 @@ import { type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { type Permission, roleHasPermission } from "@enclave/contracts";
+import { homePath } from "./home-path.ts";
 import { ApiError, get, post } from "../api/client.ts";
 import type { AccountView, WorkspaceView } from "../api/types.ts";
 import type { MessageKey } from "../i18n/en.ts";
@@ -146,14 +147,7 @@ export function Console() {
         <Route path="/workspace/secrets" component={SecretsPage} />
         <Route path="/audit" component={AuditPage} />
         <Route>
-          <Redirect
-            to={
-              account.data.workspace && roleHasPermission(account.data.workspace.role, "app.read")
-                ? "/apps"
-                : "/account"
-            }
-            replace
-          />
+          <Redirect to={homePath(account.data.workspace?.role)} replace />
         </Route>
       </Switch>
     </Shell>
