@@ -44,6 +44,16 @@ export const en = {
   "errors.mfa_enrolment_required": "Your workspace requires two-step verification. Set it up first.",
   "errors.provider_not_initialize": "Choose a model provider and model before publishing.",
   "errors.internal_error": "The server had a problem. Try again in a moment.",
+  "errors.document_indexing": "This document is being indexed. Wait until it completes, then try again.",
+  "errors.invalid_action": "That action does not apply to this document right now.",
+  "errors.dataset_name_duplicate": "A knowledge base with that name already exists.",
+  "errors.vector_store_unavailable": "This server has no vector store (pgvector): use economy indexing.",
+  "errors.dataset_not_initialized": "Choose an embedding model for this knowledge base first.",
+  "errors.file_too_large": "The file is too large.",
+  "errors.unsupported_file_type": "This file type is not supported.",
+  "errors.upstream_error": "The model provider failed to answer. Try again, or check the provider.",
+  "errors.upstream_timeout": "The model provider took too long to answer. Try again in a moment.",
+  "errors.not_ready": "The server is not ready (a service it needs is unreachable). Try again in a moment.",
 
   "password.rules": "At least 12 characters. Common or breached passwords are refused.",
 

@@ -45,6 +45,20 @@ export const ja: Record<MessageKey, string> = {
   "errors.mfa_enrolment_required": "ワークスペースで 2 段階認証が必須です。先に設定してください。",
   "errors.provider_not_initialize": "公開する前にモデルプロバイダーとモデルを選んでください。",
   "errors.internal_error": "サーバーで問題が発生しました。しばらくしてからお試しください。",
+  "errors.document_indexing": "このドキュメントはインデックス作成中です。完了してから再度お試しください。",
+  "errors.invalid_action": "この操作は現在このドキュメントには適用できません。",
+  "errors.dataset_name_duplicate": "同じ名前のナレッジベースが既に存在します。",
+  "errors.vector_store_unavailable":
+    "このサーバーにはベクトルストア（pgvector）がありません。エコノミー方式を使ってください。",
+  "errors.dataset_not_initialized": "まずこのナレッジベースの埋め込みモデルを選んでください。",
+  "errors.file_too_large": "ファイルが大きすぎます。",
+  "errors.unsupported_file_type": "このファイル形式には対応していません。",
+  "errors.upstream_error":
+    "モデルプロバイダーが正常に応答しませんでした。再試行するか、プロバイダーを確認してください。",
+  "errors.upstream_timeout":
+    "モデルプロバイダーの応答がタイムアウトしました。しばらくしてからお試しください。",
+  "errors.not_ready":
+    "サーバーの準備ができていません（必要なサービスに接続できません）。しばらくしてからお試しください。",
 
   "password.rules": "12 文字以上。よく使われるパスワードや漏えいしたパスワードは使えません。",
 

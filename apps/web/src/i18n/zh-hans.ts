@@ -45,6 +45,16 @@ export const zhHans: Record<MessageKey, string> = {
   "errors.mfa_enrolment_required": "你的工作空间要求两步验证，请先完成设置。",
   "errors.provider_not_initialize": "发布前请先选择模型供应商和模型。",
   "errors.internal_error": "服务器出现问题，请稍后重试。",
+  "errors.document_indexing": "该文档正在建立索引，请等待完成后重试。",
+  "errors.invalid_action": "该操作目前不适用于此文档。",
+  "errors.dataset_name_duplicate": "已存在同名的知识库。",
+  "errors.vector_store_unavailable": "此服务器没有向量存储（pgvector），请使用经济索引方式。",
+  "errors.dataset_not_initialized": "请先为此知识库选择嵌入模型。",
+  "errors.file_too_large": "文件过大。",
+  "errors.unsupported_file_type": "不支持此文件类型。",
+  "errors.upstream_error": "模型供应商未能正常应答。请重试，或检查供应商配置。",
+  "errors.upstream_timeout": "模型供应商响应超时，请稍后重试。",
+  "errors.not_ready": "服务器尚未就绪（所需的服务无法连接），请稍后重试。",
 
   "password.rules": "至少 12 个字符。常见或已泄露的密码会被拒绝。",
 

@@ -102,6 +102,7 @@ const DETAILED = new Set([
   "bad_request",
   "provider_not_initialize",
   "secret_reference_not_allowed",
+  "invalid_action",
 ]);
 
 /** Shows an API failure: a translated line for its code, plus the server's detail for input errors. */
