@@ -272,6 +272,14 @@ export interface ApiKeyView {
 export const AppKeyParams = z.object({ id: z.uuid(), keyId: z.uuid() }).strict();
 export type AppKeyParams = z.infer<typeof AppKeyParams>;
 
+/**
+ * A published web app's code (`/app/<code>`): 20 lowercase hex characters, as the database
+ * generates it. Anything else names no web app.
+ */
+export function isSiteCode(value: unknown): value is string {
+  return typeof value === "string" && /^[0-9a-f]{20}$/.test(value);
+}
+
 export const AppVersionParams = z.object({ id: z.uuid(), versionId: z.uuid() }).strict();
 export type AppVersionParams = z.infer<typeof AppVersionParams>;
 

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, Redirect, useLocation } from "wouter";
-import { LoginInput, LoginMfaInput } from "@enclave/contracts";
+import { isSiteCode, LoginInput, LoginMfaInput } from "@enclave/contracts";
 import { ApiError, get, post } from "../api/client.ts";
 import { useT } from "../i18n/i18n.tsx";
 import { ErrorBanner, Field, formValues, useZodForm } from "../ui/form.tsx";
@@ -31,7 +31,7 @@ function SignInError({ error }: { error: unknown }) {
  */
 export function afterLogin(search: string): string {
   const next = new URLSearchParams(search).get("next") ?? "";
-  return /^\/app\/[0-9a-f]{20}$/.test(next) ? next : "/";
+  return isSiteCode(/^\/app\/([^/]+)$/.exec(next)?.[1]) ? next : "/";
 }
 
 export function LoginPage() {

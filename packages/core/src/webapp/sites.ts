@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import type { UserInputField } from "@enclave/contracts";
+import { isSiteCode, type UserInputField } from "@enclave/contracts";
 import { apps, appVersions, workspaceMembers } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { AppError } from "../errors/app-error.ts";
@@ -29,7 +29,6 @@ interface Site {
   view: SiteView;
 }
 
-const CODE = /^[0-9a-f]{20}$/;
 const CACHE_TTL_MS = 2_000;
 const cache = new Map<string, { at: number; site: Site | null }>();
 
@@ -38,7 +37,7 @@ const cache = new Map<string, { at: number; site: Site | null }>();
  * only, switched off — is the same 404, so codes cannot be probed for unpublished apps.
  */
 export async function findSite(ctx: Pick<Ctx, "db">, code: string): Promise<Site> {
-  if (!CODE.test(code)) throw new AppError("not_found", "web app not found");
+  if (!isSiteCode(code)) throw new AppError("not_found", "web app not found");
   let entry = cache.get(code);
   if (!entry || Date.now() - entry.at > CACHE_TTL_MS) {
     entry = { at: Date.now(), site: await loadSite(ctx, code) };

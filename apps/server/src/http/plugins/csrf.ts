@@ -1,10 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { isSiteCode } from "@enclave/contracts";
 import { AppError } from "@enclave/core";
 import { csrfTokenValid, readCookie, webAppCsrfCookieName } from "./cookies.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const SITE_CODE = /^[0-9a-f]{20}$/;
 
 export interface CsrfKeys {
   /** Signs the console's enclave_csrf tokens. */
@@ -35,7 +35,7 @@ function consoleOk(request: FastifyRequest, key: Buffer): boolean {
  */
 function webAppOk(request: FastifyRequest, key: Buffer): boolean {
   const code = (request.params as { code?: unknown } | undefined)?.code;
-  if (typeof code !== "string" || !SITE_CODE.test(code)) return false;
+  if (!isSiteCode(code)) return false;
   const cookie = request.cookies[webAppCsrfCookieName(request, code)];
   return sameValue(request.headers["x-csrf-token"], cookie) && csrfTokenValid(key, cookie, code);
 }

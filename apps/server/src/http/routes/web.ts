@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isSiteCode } from "@enclave/contracts";
 import { AppError, findSite } from "@enclave/core";
 
 /** Where `vite build` writes the console (apps/web/dist), resolved from this file. */
@@ -71,7 +72,7 @@ function sendFile(reply: FastifyReply, file: StaticFile) {
   return reply.type(file.type).header("cache-control", file.cache).send(file.body);
 }
 
-const WEB_APP_PAGE = /^\/app\/([0-9a-f]{20})\/?$/;
+const WEB_APP_PAGE = /^\/app\/([^/]+)\/?$/;
 
 /**
  * A published web app's page may be framed by the origins its owner listed; every other page
@@ -80,7 +81,7 @@ const WEB_APP_PAGE = /^\/app\/([0-9a-f]{20})\/?$/;
  */
 async function allowFramingByListedOrigins(request: FastifyRequest, reply: FastifyReply, path: string) {
   const code = WEB_APP_PAGE.exec(path)?.[1];
-  if (!code) return;
+  if (!isSiteCode(code)) return;
   const origins = await findSite(request.ctx, code).then(
     (site) => site.embedOrigins,
     () => [],
