@@ -83,6 +83,18 @@ const PLAIN_FIELDS = [
 ] as const;
 
 /**
+ * The datasets `next` attaches that the draft `draft` does not must be ones the actor may attach;
+ * keeping one a colleague attached is fine.
+ */
+export async function assertCanAttachNewDatasets(ctx: Ctx, draft: unknown, next: AppConfig): Promise<void> {
+  const before = new Set(parseStoredConfig(draft).datasets.datasetIds);
+  await assertCanAttachDatasets(
+    ctx,
+    next.datasets.datasetIds.filter((id) => !before.has(id)),
+  );
+}
+
+/**
  * Edits an app's draft configuration and settings. The published version is untouched until the
  * next publish. Privacy settings need owner/admin (see mayChangeLogPolicy), and so do the sites
  * allowed to embed the web app.
@@ -129,14 +141,7 @@ export async function updateApp(ctx: Ctx, appId: string, raw: UpdateAppInput): P
       }
     }
     const configChanges = input.config ? changedConfigKeys(row, input.config) : [];
-    if (input.config) {
-      // Only newly attached datasets are checked: keeping one a colleague attached is fine.
-      const before = new Set(parseStoredConfig(row.draftConfig).datasets.datasetIds);
-      await assertCanAttachDatasets(
-        txCtx,
-        input.config.datasets.datasetIds.filter((id) => !before.has(id)),
-      );
-    }
+    if (input.config) await assertCanAttachNewDatasets(txCtx, row.draftConfig, input.config);
     if (configChanges.length > 0) set.draftConfig = input.config!;
     if (Object.keys(set).length === 0) return toAppView(row, await loadPublishedRef(tx, row));
 

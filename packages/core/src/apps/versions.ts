@@ -7,8 +7,7 @@ import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
 import { actingAccountId, loadAppRow, loadPublishedRef, parseStoredConfig, toAppView } from "./app-rows.ts";
-import { afterCommitInvalidate } from "./apps.ts";
-import { assertCanAttachDatasets } from "../knowledge/hit-testing.ts";
+import { afterCommitInvalidate, assertCanAttachNewDatasets } from "./apps.ts";
 
 /**
  * Freezes the app's draft into a new version (previous + 1) and serves it from now on. The draft's
@@ -114,12 +113,7 @@ export async function restoreAppVersion(ctx: Ctx, appId: string, versionId: stri
       .limit(1);
     if (!version) throw new AppError("not_found", "version not found");
     const config = parseStoredConfig(version.config);
-    // As in an edit: datasets the draft lacks now must be ones this member may attach.
-    const before = new Set(parseStoredConfig(row.draftConfig).datasets.datasetIds);
-    await assertCanAttachDatasets(
-      txCtx,
-      config.datasets.datasetIds.filter((id) => !before.has(id)),
-    );
+    await assertCanAttachNewDatasets(txCtx, row.draftConfig, config);
     const [updated] = await tx
       .update(apps)
       .set({ draftConfig: config })
