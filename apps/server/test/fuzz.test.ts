@@ -64,7 +64,9 @@ describe("fuzzed bodies", () => {
     try {
       const { owner } = await setupOwner(t);
       const next = rng(42);
-      const routes = t.app.registeredRoutes.filter((r) => ["POST", "PATCH", "DELETE"].includes(r.method));
+      const routes = t.app.registeredRoutes.filter((r) =>
+        ["POST", "PUT", "PATCH", "DELETE"].includes(r.method),
+      );
       expect(routes.length).toBeGreaterThan(10);
       const failures: string[] = [];
       for (const route of routes) {

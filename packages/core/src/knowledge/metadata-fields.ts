@@ -227,7 +227,7 @@ export async function typedMetadata(
     .from(datasetMetadataFields)
     .where(and(eq(datasetMetadataFields.datasetId, datasetId), inArray(datasetMetadataFields.name, names)));
   const out = { ...values };
-  for (const f of fields) out[f.name] = storedValue(f.type as MetadataType, f.name, values[f.name]!);
+  for (const f of fields) out[f.name] = storedValue(f.type, f.name, values[f.name]!);
   return out;
 }
 

@@ -50,7 +50,7 @@ export function registerConsoleMetadataRoutes(app: FastifyInstance): void {
     await deleteMetadataField(request.ctx, id, fieldId);
     return reply.status(204).send();
   });
-  // Type-checked against the fields (unlike PATCH …/documents/:documentId `metadata`, which is raw).
+  // Sets named fields by id and keeps the rest (PATCH …/documents/:documentId replaces the whole object).
   app.put("/console/api/datasets/:id/documents/:documentId/metadata", MANAGE, async (request) => {
     const { id, documentId } = DocumentParams.parse(request.params);
     const { values } = SetDocumentMetadataInput.parse(request.body);
