@@ -21,6 +21,7 @@ import { loadConfig } from "../../apps/server/src/config.ts";
 import { buildApp } from "../../apps/server/src/http/build-app.ts";
 import { FAKE_MODEL } from "../../apps/server/test/fixtures/fake-model-server.ts";
 import { setupOwner } from "../../apps/server/test/identity-world.ts";
+import { backendCpu, backendCpuSince } from "../pg-cpu.ts";
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const redisUrl = process.env.BENCH_REDIS_URL;
@@ -50,6 +51,7 @@ type Spec = {
  */
 async function run(spec: Spec): Promise<Record<string, number>> {
   const cpu = process.cpuUsage();
+  const pg0 = await backendCpu(database.pool);
   const child = spawn(
     process.execPath,
     [here("load.ts"), JSON.stringify({ ...spec, connections, seconds })],
@@ -65,6 +67,8 @@ async function run(spec: Spec): Promise<Record<string, number>> {
   const used = process.cpuUsage(cpu);
   const count = result.requests ?? result.streams ?? 0;
   result.enclaveCpuUsPerRequest = count ? Math.round((used.user + used.system) / count) : 0;
+  const pgSeconds = backendCpuSince(pg0, await backendCpu(database.pool));
+  result.postgresCpuUsPerRequest = count ? Math.round((pgSeconds * 1e6) / count) : 0;
   return result;
 }
 

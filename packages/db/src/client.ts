@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from "drizzle-orm/pg-core";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { sql, type SQL } from "drizzle-orm";
 import pg from "pg";
@@ -21,6 +21,24 @@ export type DatabaseKind = "pglite" | "postgres";
 export async function queryRows<T>(db: Pick<Database, "execute">, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as { rows: T[] };
   return result.rows;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Raw SQL as a named prepared statement: PostgreSQL parses and plans it once per connection, and
+ * later executions send only the parameters. For the hottest statements only; one name must always
+ * carry the same text (node-postgres refuses a name reused with other text). Behind a connection
+ * pooler in transaction mode this needs protocol-level prepared statement support (PgBouncer
+ * 1.21+ with max_prepared_statements).
+ */
+export async function executePrepared<T>(
+  db: Pick<Database, "_">,
+  name: string,
+  query: SQL,
+): Promise<{ rows: T[] }> {
+  const built = dialect.sqlToQuery(query);
+  return (await db._.session.prepareQuery(built, undefined, name, false).execute()) as { rows: T[] };
 }
 
 interface HandleBase {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { randomInt } from "node:crypto";
-import { USAGE_SHARDS, type Database } from "@enclave/db";
+import { executePrepared, USAGE_SHARDS, type Database } from "@enclave/db";
 import { utcDay } from "../apps/usage.ts";
 
 /** A finished message with everything the tables keep about it. */
@@ -50,6 +50,7 @@ export async function persistMessage(db: Database, m: FinishedMessage): Promise<
   const c = m.content;
   const total = m.promptTokens + m.completionTokens;
   const conversation = m.conversation;
+  const variant = !conversation ? "none" : conversation.isNew ? "new" : "touch";
   const conversationCte = !conversation
     ? sql`SELECT 1`
     : conversation.isNew
@@ -59,7 +60,11 @@ export async function persistMessage(db: Database, m: FinishedMessage): Promise<
             RETURNING id`
       : sql`UPDATE conversations SET updated_at = now(), app_version_id = ${m.appVersionId}
             WHERE id = ${conversation.id} AND app_id = ${m.appId} RETURNING id`;
-  await db.execute(sql`
+  // Prepared per variant: planning this statement cost the database more than running it.
+  await executePrepared(
+    db,
+    `enclave_persist_message_${variant}`,
+    sql`
     WITH conv AS (${conversationCte}),
     msg AS (
       INSERT INTO messages (id, workspace_id, app_id, conversation_id, end_user_id, app_version_id, source,
@@ -83,5 +88,6 @@ export async function persistMessage(db: Database, m: FinishedMessage): Promise<
       completion_tokens = app_usage_daily.completion_tokens + excluded.completion_tokens,
       total_tokens = app_usage_daily.total_tokens + excluded.total_tokens,
       price = app_usage_daily.price + excluded.price
-  `);
+  `,
+  );
 }
