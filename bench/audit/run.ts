@@ -1,7 +1,6 @@
 // Benchmark: audit appends/s under concurrent writers on real PostgreSQL, and verification speed.
 // Usage: npm run bench:audit  (BENCH_DATABASE_URL defaults to the local test server; BENCH_RUNS
 // repeats the whole thing on fresh databases, since a shared machine makes single runs noisy)
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
@@ -12,10 +11,12 @@ import {
   auditSettingsFromSecret,
   createCheckpoint,
   emitAudit,
+  recordAudit,
   systemCtx,
   verifyAuditLog,
   withTransaction,
 } from "@enclave/core";
+import { backendCpu, backendCpuSince } from "../pg-cpu.ts";
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const writers = Number(process.env.BENCH_WRITERS ?? 16);
@@ -30,26 +31,6 @@ async function admin(sqlText: string) {
   await c.end();
 }
 
-/**
- * CPU seconds used so far by this database's server backends (PostgreSQL runs on this machine):
- * with the machine shared, CPU per event says more about the code than wall-clock rates do.
- */
-async function backendCpu(pool: pg.Pool): Promise<Map<number, number>> {
-  const { rows } = await pool.query<{ pid: number }>(
-    "select pid from pg_stat_activity where datname = current_database()",
-  );
-  const ticks = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // The backend ended between the two reads.
-    }
-  }
-  return ticks;
-}
-
 /** Measures `fn`: wall seconds, and CPU µs per event in this process and in the backends. */
 async function measured(pool: pg.Pool, events: () => number, fn: () => Promise<void>) {
   const pg0 = await backendCpu(pool);
@@ -59,8 +40,7 @@ async function measured(pool: pg.Pool, events: () => number, fn: () => Promise<v
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const pg1 = await backendCpu(pool);
-  let pgSeconds = 0;
-  for (const [pid, t] of pg1) pgSeconds += t - (pg0.get(pid) ?? 0);
+  const pgSeconds = backendCpuSince(pg0, pg1);
   const n = events();
   return {
     perSecond: Math.round(n / seconds),
@@ -70,6 +50,8 @@ async function measured(pool: pg.Pool, events: () => number, fn: () => Promise<v
 }
 
 interface RunResult {
+  standaloneAppendsPerSecond: number;
+  standaloneCpuUsPerEvent: { node: number; postgres: number };
   appendsPerSecond: number;
   appendCpuUsPerEvent: { node: number; postgres: number };
   verifyPerSecond: number;
@@ -94,27 +76,39 @@ async function once(): Promise<RunResult> {
       note: "数据主权 / 会話ログ",
     };
 
-    // 1. Appends: each writer commits one audited transaction after another; each returns only
-    // once its event is chained (read-your-writes), so this counts chained events.
+    // 1. Appends, two ways. Each writer waits for its event to be chained (read-your-writes), so
+    // both count chained events. (a) standalone events — denials, failed logins, reads of logs,
+    // alerts: recordAudit, concurrent callers share a sequencer run; (b) events of a business
+    // transaction: the writer's own BEGIN / inbox INSERT / COMMIT, then the run that chains it.
     let appended = 0;
-    const deadline = Date.now() + appendSeconds * 1000;
-    const append = await measured(
-      handle.pool,
-      () => appended,
-      async () => {
-        await Promise.all(
-          Array.from({ length: writers }, async () => {
-            while (Date.now() < deadline) {
-              await withTransaction(ctx, (tx, c) => emitAudit(tx, c, { action: "bench.append", details }));
-              appended++;
-            }
-          }),
-        );
-      },
+    const appendPhase = (write: () => Promise<void>) => {
+      appended = 0;
+      const deadline = Date.now() + appendSeconds * 1000;
+      return measured(
+        handle.pool,
+        () => appended,
+        async () => {
+          await Promise.all(
+            Array.from({ length: writers }, async () => {
+              while (Date.now() < deadline) {
+                await write();
+                appended++;
+              }
+            }),
+          );
+        },
+      );
+    };
+    const standalone = await appendPhase(() =>
+      recordAudit(ctx, { action: "bench.standalone", outcome: "denied", details }),
     );
+    let total = appended;
+    const append = await appendPhase(() =>
+      withTransaction(ctx, (tx, c) => emitAudit(tx, c, { action: "bench.append", details })),
+    );
+    total += appended;
 
     // 2. Fill up to verifyEvents quickly (batched transactions), sign a checkpoint, then verify.
-    let total = appended;
     while (total < verifyEvents) {
       const n = Math.min(500, verifyEvents - total);
       await withTransaction(ctx, async (tx, c) => {
@@ -147,6 +141,11 @@ async function once(): Promise<RunResult> {
     };
     const verified = await verify();
     return {
+      standaloneAppendsPerSecond: standalone.perSecond,
+      standaloneCpuUsPerEvent: {
+        node: standalone.nodeCpuUsPerEvent,
+        postgres: standalone.postgresCpuUsPerEvent,
+      },
       appendsPerSecond: append.perSecond,
       appendCpuUsPerEvent: { node: append.nodeCpuUsPerEvent, postgres: append.postgresCpuUsPerEvent },
       verifyPerSecond: verified.perSecond,
@@ -174,10 +173,11 @@ const result = {
   appendSeconds,
   verifyEvents,
   runs: results,
+  standaloneAppendsPerSecond: spread((r) => r.standaloneAppendsPerSecond),
   appendsPerSecond: spread((r) => r.appendsPerSecond),
   verifyEventsPerSecond: spread((r) => r.verifyPerSecond),
   checkpointMsFor: { events: verifyEvents, ...spread((r) => r.checkpointMs) },
-  targets: { appendsPerSecond: 5000, verifyEventsPerSecond: 200_000 },
+  targets: { standaloneAppendsPerSecond: 5000, appendsPerSecond: 5000, verifyEventsPerSecond: 200_000 },
 };
 await writeFile(new URL("../results/audit.json", import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 console.log(JSON.stringify(result, null, 2));

@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@enclave/db";
 import {
   auditSettingsFromSecret,
-  emitAudit,
+  recordAudit,
   systemCtx,
-  withTransaction,
   openTransitNoteSigner,
   type AuditSettings,
   type ConsoleSecretSettings,
@@ -68,14 +67,12 @@ export function consoleSecretSettings(
 function auditSecretOutage(db: Database, log: Log) {
   return ({ reference, error }: { reference: string; error: string }) => {
     const ctx = systemCtx({ db, log, services: {} }, "secret-resolver", randomUUID());
-    withTransaction(ctx, (tx, txCtx) =>
-      emitAudit(tx, txCtx, {
-        action: "secret.store.unreachable",
-        outcome: "failure",
-        workspaceId: null,
-        details: { reference: reference.split(/[#?]/, 1)[0]!, error: error.slice(0, 300) },
-      }),
-    ).catch((err: unknown) => log.error({ err }, "could not record a secret store outage"));
+    recordAudit(ctx, {
+      action: "secret.store.unreachable",
+      outcome: "failure",
+      workspaceId: null,
+      details: { reference: reference.split(/[#?]/, 1)[0]!, error: error.slice(0, 300) },
+    }).catch((err: unknown) => log.error({ err }, "could not record a secret store outage"));
   };
 }
 

@@ -1,9 +1,8 @@
 import { and, desc, eq, gte, lt, lte, sql, type SQL } from "drizzle-orm";
 import { auditCheckpoints, auditEvents, systemState } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
-import { withTransaction } from "../context/transaction.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
-import { emitAudit } from "./emit-audit.ts";
+import { recordAudit } from "./emit-audit.ts";
 import type { AuditSettings } from "./checkpoint.ts";
 import { verifyAuditLog, type VerifyReport } from "./verify.ts";
 import { verifierKey } from "./signed-note.ts";
@@ -59,12 +58,10 @@ export async function exportAuditEvents(ctx: Ctx, q: Omit<AuditQuery, "limit">):
     .where(and(...conditions(ctx, q)))
     .orderBy(auditEvents.seq);
   const checkpoints = await ctx.db.select().from(auditCheckpoints).orderBy(auditCheckpoints.size);
-  await withTransaction(ctx, (tx, txCtx) =>
-    emitAudit(tx, txCtx, {
-      action: "audit.export",
-      details: { events: rows.length, filters: Object.keys(q) },
-    }),
-  );
+  await recordAudit(ctx, {
+    action: "audit.export",
+    details: { events: rows.length, filters: Object.keys(q) },
+  });
   const lines = rows.map((r) => JSON.stringify({ type: "event", ...r }));
   for (const cp of checkpoints)
     lines.push(JSON.stringify({ type: "checkpoint", size: cp.size, rootHash: cp.rootHash, note: cp.note }));

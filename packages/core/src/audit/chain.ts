@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { auditChainHead, type auditEvents, type Transaction } from "@enclave/db";
+import { auditChainHead, executePrepared, type auditEvents, type Transaction } from "@enclave/db";
 import { canonicalJson } from "./canonical-json.ts";
 import { leafHashHex } from "./merkle.ts";
 
@@ -79,35 +79,59 @@ export function linkEvents<T extends Omit<HashableRow, "seq" | "prevHash">>(
 
 type LinkedRow = HashableRow & { leafHash: string; detailsText?: string };
 
+/** An event's own columns as the members of a JSON object (snake_case, as jsonb_to_recordset reads them). */
+function eventMembers(r: Omit<HashableRow, "seq" | "prevHash"> & { detailsText?: string }): string {
+  const j = JSON.stringify;
+  return (
+    `"id":${j(r.id)},"workspace_id":${j(r.workspaceId)},"actor_type":${j(r.actorType)},` +
+    `"actor_id":${j(r.actorId)},"ip":${j(r.ip)},"user_agent":${j(r.userAgent)},"action":${j(r.action)},` +
+    `"target_type":${j(r.targetType)},"target_id":${j(r.targetId)},"outcome":${j(r.outcome)},` +
+    `"request_id":${j(r.requestId)},"details":${r.detailsText ?? j(r.details)},` +
+    `"created_at":${j(typeof r.createdAt === "string" ? r.createdAt : r.createdAt.toISOString())}`
+  );
+}
+
+const EVENT_COLUMNS = sql.raw(
+  "id, workspace_id, actor_type, actor_id, ip, user_agent, action, target_type, target_id, outcome, request_id, details, created_at",
+);
+const EVENT_RECORD = sql.raw(
+  "id uuid, workspace_id uuid, actor_type text, actor_id text, ip text, user_agent text, action text, " +
+    "target_type text, target_id text, outcome text, request_id text, details jsonb, created_at timestamptz",
+);
+
 /**
  * Inserts linked events and moves the chain head in one statement (one round trip): the rows
- * travel as a single JSON document, so a batch of thousands is one parameter, not 30,000.
+ * travel as a single JSON document, so a batch of thousands is one parameter, not 30,000, and the
+ * statement's text never changes, so it is prepared once per connection.
  */
 export async function writeLinked(tx: Transaction, rows: LinkedRow[], head: ChainHead): Promise<void> {
   const j = JSON.stringify;
   const doc = rows.map(
-    (r) =>
-      `{"id":${j(r.id)},"seq":${r.seq},"workspace_id":${j(r.workspaceId)},"actor_type":${j(r.actorType)},` +
-      `"actor_id":${j(r.actorId)},"ip":${j(r.ip)},"user_agent":${j(r.userAgent)},"action":${j(r.action)},` +
-      `"target_type":${j(r.targetType)},"target_id":${j(r.targetId)},"outcome":${j(r.outcome)},` +
-      `"request_id":${j(r.requestId)},"details":${r.detailsText ?? j(r.details)},` +
-      `"created_at":${j(typeof r.createdAt === "string" ? r.createdAt : r.createdAt.toISOString())},` +
-      `"prev_hash":${j(r.prevHash)},"leaf_hash":${j(r.leafHash)}}`,
+    (r) => `{${eventMembers(r)},"seq":${r.seq},"prev_hash":${j(r.prevHash)},"leaf_hash":${j(r.leafHash)}}`,
   );
-  await tx.execute(sql`
+  await executePrepared(
+    tx,
+    "enclave_audit_write_linked",
+    sql`
     with inserted as (
-      insert into audit_events (id, seq, workspace_id, actor_type, actor_id, ip, user_agent, action,
-                                target_type, target_id, outcome, request_id, details, created_at,
-                                prev_hash, leaf_hash)
-      select id, seq, workspace_id, actor_type, actor_id, ip, user_agent, action, target_type,
-             target_id, outcome, request_id, details, created_at, prev_hash, leaf_hash
-      from jsonb_to_recordset(${`[${doc.join(",")}]`}::jsonb) as x(
-        id uuid, seq bigint, workspace_id uuid, actor_type text, actor_id text, ip text,
-        user_agent text, action text, target_type text, target_id text, outcome text,
-        request_id text, details jsonb, created_at timestamptz, prev_hash text, leaf_hash text)
+      insert into audit_events (${EVENT_COLUMNS}, seq, prev_hash, leaf_hash)
+      select ${EVENT_COLUMNS}, seq, prev_hash, leaf_hash
+      from jsonb_to_recordset(${`[${doc.join(",")}]`}::jsonb) as x(${EVENT_RECORD}, seq bigint, prev_hash text, leaf_hash text)
     )
     update audit_chain_head set next_seq = ${head.nextSeq}, last_hash = ${head.lastHash}, updated_at = now()
-    where id = 1`);
+    where id = 1`,
+  );
+}
+
+/** Queues a transaction's events in audit_inbox (one prepared statement, whatever the count). */
+export async function insertIntoInbox(tx: Transaction, rows: AuditRowInput[]): Promise<void> {
+  await executePrepared(
+    tx,
+    "enclave_audit_inbox_insert",
+    sql`insert into audit_inbox (${EVENT_COLUMNS})
+        select ${EVENT_COLUMNS} from jsonb_to_recordset(${`[${rows.map((r) => `{${eventMembers(r)}}`).join(",")}]`}::jsonb)
+          as x(${EVENT_RECORD})`,
+  );
 }
 
 /**

@@ -1,10 +1,12 @@
 import { uuidv7 } from "uuidv7";
-import { auditInbox, type Transaction } from "@enclave/db";
+import { is } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import type { Transaction } from "@enclave/db";
 import { actorId, type Ctx } from "../context/ctx.ts";
-import { onAfterCommit, onBeforeCommit } from "../context/transaction.ts";
-import { flushAuditInbox } from "./sequencer.ts";
+import { inTransaction, onAfterCommit, onBeforeCommit } from "../context/transaction.ts";
+import { appendToChain, flushAuditInbox } from "./sequencer.ts";
 import { redactDeep } from "../log/redact.ts";
-import { appendAuditEvents, type AuditRowInput } from "./chain.ts";
+import { appendAuditEvents, insertIntoInbox, type AuditRowInput } from "./chain.ts";
 
 export interface AuditEventInput {
   /** Dotted verb, e.g. `member.invite`, `auth.login.failure`. */
@@ -35,7 +37,7 @@ export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInpu
   if (
     onBeforeCommit(tx, async () => {
       pending.delete(tx);
-      await tx.insert(auditInbox).values(batch);
+      await insertIntoInbox(tx, batch);
     })
   ) {
     pending.set(tx, batch);
@@ -51,6 +53,17 @@ export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInpu
   }
   // A transaction not opened by withTransaction: chain right away, under the head lock.
   await appendAuditEvents(tx, batch);
+}
+
+/**
+ * Records an event that belongs to no business transaction — a denial, a failed login, a read of
+ * logs, an alert: it is chained by the next sequencer run, which concurrent callers share (one
+ * transaction and one commit for a burst), and this resolves once it is committed. Inside a
+ * transaction it joins that transaction, as emitAudit does.
+ */
+export async function recordAudit(ctx: Ctx, event: AuditEventInput): Promise<void> {
+  if (inTransaction(ctx) || is(ctx.db, PgTransaction)) return emitAudit(ctx.db as Transaction, ctx, event);
+  await appendToChain(ctx.db, [auditRow(ctx, event)]);
 }
 
 function auditRow(ctx: Ctx, event: AuditEventInput): AuditRowInput {

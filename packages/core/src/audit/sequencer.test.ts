@@ -13,7 +13,7 @@ import {
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { withTransaction } from "../context/transaction.ts";
 import { testCtx } from "../../test/ctx.ts";
-import { emitAudit } from "./emit-audit.ts";
+import { emitAudit, recordAudit } from "./emit-audit.ts";
 import { flushAuditInbox } from "./sequencer.ts";
 import { auditLeafHex, GENESIS_HASH } from "./chain.ts";
 
@@ -51,6 +51,68 @@ describe.each(testDatabaseKinds())("audit sequencer on %s", (kind) => {
     );
     expect(await chainIsWhole()).toBe(40);
     expect(await database.db.select().from(auditInbox)).toEqual([]);
+  });
+
+  it("records standalone events in shared runs: gapless with transactions' events, each caller sees its own", async () => {
+    const before = await chainIsWhole();
+    const ctx = testCtx(database);
+    await Promise.all([
+      ...Array.from({ length: 40 }, async (_, i) => {
+        await recordAudit(ctx, { action: "test.standalone", outcome: "denied", details: { i } });
+        const [mine] = await queryRows<{ n: number }>(
+          database.db,
+          sql`select count(*)::int as n from audit_events
+              where action = 'test.standalone' and details = ${JSON.stringify({ i })}::jsonb`,
+        );
+        expect(mine?.n).toBe(1);
+      }),
+      ...Array.from({ length: 10 }, (_, i) =>
+        withTransaction(ctx, (tx, c) =>
+          emitAudit(tx, c, { action: "test.standalone-mixed", details: { i } }),
+        ),
+      ),
+    ]);
+    expect(await chainIsWhole()).toBe(before + 50);
+    // Rows written by one transaction share its xmin: 40 callers did not take 40 transactions.
+    const [runs] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(distinct xmin::text)::int as n from audit_events where action = 'test.standalone'`,
+    );
+    expect(runs!.n).toBeLessThan(10);
+    expect(await database.db.select().from(auditInbox)).toEqual([]);
+  });
+
+  it("a standalone event inside a transaction joins it, and rolls back with it", async () => {
+    const before = await chainIsWhole();
+    const ctx = testCtx(database);
+    await expect(
+      withTransaction(ctx, async (_tx, c) => {
+        await recordAudit(c, { action: "test.standalone-rolled-back" });
+        throw new Error("the action failed");
+      }),
+    ).rejects.toThrow("the action failed");
+    await withTransaction(ctx, (_tx, c) => recordAudit(c, { action: "test.standalone-joined" }));
+    expect(await chainIsWhole()).toBe(before + 1);
+    const actions = (await database.db.select().from(auditEvents)).map((e) => e.action);
+    expect(actions).toContain("test.standalone-joined");
+    expect(actions).not.toContain("test.standalone-rolled-back");
+  });
+
+  it("a run that fails rejects every caller in it and writes none of their events", async () => {
+    const before = await chainIsWhole();
+    const ctx = testCtx(database);
+    await recordAudit(ctx, { action: "test.fail-first" });
+    // Called together, these two share one run, which the bad outcome makes fail
+    // (audit_events' check constraint) as a whole.
+    const bad = recordAudit(ctx, { action: "test.fail-bad", outcome: "bogus" as "success" });
+    const neighbour = recordAudit(ctx, { action: "test.fail-neighbour" });
+    await expect(bad).rejects.toThrow();
+    await expect(neighbour).rejects.toThrow();
+    await recordAudit(ctx, { action: "test.fail-after" });
+    expect(await chainIsWhole()).toBe(before + 2);
+    const actions = (await database.db.select().from(auditEvents)).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["test.fail-first", "test.fail-after"]));
+    expect(actions).not.toContain("test.fail-neighbour");
   });
 
   // Two handles on one database stand for two server processes, each with its own sequencer.
@@ -108,9 +170,11 @@ describe.each(testDatabaseKinds())("audit sequencer on %s", (kind) => {
         const ctx = { ...testCtx(database), db: app.db };
         await Promise.all(
           Array.from({ length: 8 }, (_, i) =>
-            withTransaction(ctx, (tx, c) =>
-              emitAudit(tx, c, { action: "test.least-privilege", details: { i } }),
-            ),
+            i % 2 === 0
+              ? withTransaction(ctx, (tx, c) =>
+                  emitAudit(tx, c, { action: "test.least-privilege", details: { i } }),
+                )
+              : recordAudit(ctx, { action: "test.least-privilege", details: { i } }),
           ),
         );
         // 42501 insufficient_privilege: the role really lacks UPDATE on the inbox.

@@ -3,7 +3,7 @@ import { accounts, workspaceMembers, workspaces } from "@enclave/db";
 import type { Role } from "@enclave/contracts";
 import type { Ctx } from "../context/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
-import { emitAudit } from "../audit/emit-audit.ts";
+import { emitAudit, recordAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requireUser } from "./actor.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
@@ -67,14 +67,12 @@ export async function changePassword(
   const actor = requireUser(ctx);
   const [account] = await ctx.db.select().from(accounts).where(eq(accounts.id, actor.accountId)).limit(1);
   if (!account?.passwordHash || !(await verifyPassword(account.passwordHash, input.currentPassword))) {
-    await withTransaction(ctx, (tx, txCtx) =>
-      emitAudit(tx, txCtx, {
-        action: "account.password.change",
-        outcome: "failure",
-        target: { type: "account", id: actor.accountId },
-        details: { reason: "wrong_current_password" },
-      }),
-    );
+    await recordAudit(ctx, {
+      action: "account.password.change",
+      outcome: "failure",
+      target: { type: "account", id: actor.accountId },
+      details: { reason: "wrong_current_password" },
+    });
     throw new AppError("invalid_credentials", "current password is incorrect");
   }
   const problem = passwordProblem(input.newPassword, account.email);

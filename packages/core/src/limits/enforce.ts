@@ -1,6 +1,5 @@
 import type { Ctx } from "../context/ctx.ts";
-import { withTransaction } from "../context/transaction.ts";
-import { emitAudit } from "../audit/emit-audit.ts";
+import { recordAudit } from "../audit/emit-audit.ts";
 import { loadServingApp, type ServingApp } from "../apps/serving.ts";
 import { rateLimited, type ReleaseSlot } from "./limits.ts";
 
@@ -56,13 +55,11 @@ export async function recordAppKeyFailure(ctx: Ctx, attempt: { keyPrefix: string
   for (const { subject, details } of subjects) {
     const count = await limits.countAuthFailure(subject);
     if (count !== threshold) continue;
-    await withTransaction(ctx, (tx, txCtx) =>
-      emitAudit(tx, txCtx, {
-        action: "auth.api_key.failure_burst",
-        outcome: "failure",
-        workspaceId: null,
-        details: { ...details, count, window },
-      }),
-    );
+    await recordAudit(ctx, {
+      action: "auth.api_key.failure_burst",
+      outcome: "failure",
+      workspaceId: null,
+      details: { ...details, count, window },
+    });
   }
 }

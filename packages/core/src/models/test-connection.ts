@@ -1,8 +1,7 @@
 import { generateText } from "ai";
 import { TestModelProviderInput } from "@enclave/contracts";
 import type { Ctx } from "../context/ctx.ts";
-import { withTransaction } from "../context/transaction.ts";
-import { emitAudit } from "../audit/emit-audit.ts";
+import { recordAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { requirePermission } from "../permissions/require-permission.ts";
 import { secretValues } from "./provider-config.ts";
@@ -59,13 +58,11 @@ export async function testModelProvider(
       "model provider test failed",
     );
   }
-  await withTransaction(ctx, (tx, txCtx) =>
-    emitAudit(tx, txCtx, {
-      action: "model_provider.test",
-      target: { type: "model_provider", id },
-      outcome: result.ok ? "success" : "failure",
-      details: { model, ok: result.ok, ...(result.ok ? {} : { error: result.error.code }) },
-    }),
-  );
+  await recordAudit(ctx, {
+    action: "model_provider.test",
+    target: { type: "model_provider", id },
+    outcome: result.ok ? "success" : "failure",
+    details: { model, ok: result.ok, ...(result.ok ? {} : { error: result.error.code }) },
+  });
   return result;
 }

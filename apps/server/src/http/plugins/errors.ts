@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "@enclave/contracts";
-import { emitAudit, isAppError, withTransaction } from "@enclave/core";
+import { isAppError, recordAudit } from "@enclave/core";
 
 const DENIALS = new Set<ErrorCode>(["forbidden", "csrf_failed", "mfa_enrolment_required"]);
 
@@ -10,18 +10,16 @@ async function auditDenial(request: FastifyRequest, code: ErrorCode): Promise<vo
   const ctx = request.ctx;
   if (!ctx) return;
   try {
-    await withTransaction(ctx, (tx, txCtx) =>
-      emitAudit(tx, txCtx, {
-        action: "auth.permission.denied",
-        outcome: "denied",
-        details: {
-          code,
-          method: request.method,
-          route: request.routeOptions.url ?? null,
-          permission: request.routeOptions.config?.permission ?? null,
-        },
-      }),
-    );
+    await recordAudit(ctx, {
+      action: "auth.permission.denied",
+      outcome: "denied",
+      details: {
+        code,
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        permission: request.routeOptions.config?.permission ?? null,
+      },
+    });
   } catch (err) {
     request.log.error({ err }, "could not audit a permission denial");
   }
