@@ -55,6 +55,7 @@ for (let i = 0; i < Number(process.env.REPS ?? 3); i++) {
   const r = await verifyAuditLog(h.db, {
     publicKey: settings.signer.publicKey,
     keyName: settings.signer.name,
+    ...(process.env.THREADS ? { threads: Number(process.env.THREADS) } : {}),
   });
   const s = (performance.now() - t) / 1000;
   const u = process.cpuUsage(cpu);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.ts";
-import { EMPTY_TREE_ROOT, leafHash, merkleRoot, MerkleFrontier, nodeHash } from "./merkle.ts";
+import { EMPTY_TREE_ROOT, HexFrontier, leafHash, merkleRoot, MerkleFrontier, nodeHash } from "./merkle.ts";
 import {
   checkpointBody,
   noteSignerFromSeed,
@@ -47,9 +47,12 @@ describe("RFC 6962 Merkle tree", () => {
   it("the incremental frontier agrees with the reference root for every size up to 70", () => {
     const leaves = Array.from({ length: 70 }, (_, i) => leafHash(`event ${i}`));
     const frontier = new MerkleFrontier();
+    const hex = new HexFrontier();
     for (let n = 1; n <= leaves.length; n++) {
       frontier.append(leaves[n - 1]!);
+      hex.append(leaves[n - 1]!.toString("hex"));
       expect(frontier.root()).toEqual(merkleRoot(leaves.slice(0, n)));
+      expect(hex.hashes()).toEqual(frontier.hashes());
       const restored = MerkleFrontier.from(frontier.size, frontier.hashes());
       expect(restored.root()).toEqual(frontier.root());
     }
@@ -112,5 +115,30 @@ describe("audit record canonical form", () => {
       ...extra,
     }));
     for (const row of rows) expect(canonicalRecord(row)).toBe(canonicalJson(hashedRecord(row)));
+    // Verification's column path builds the same string from the text columns it reads.
+    const { canonicalColumns } = await import("./verify-range.ts");
+    for (const row of rows) {
+      const createdAt = row.createdAt.toISOString();
+      const columns = [
+        String(row.seq),
+        row.id,
+        createdAt,
+        row.workspaceId,
+        row.actorType,
+        row.actorId,
+        row.ip,
+        row.userAgent,
+        row.action,
+        row.targetType,
+        row.targetId,
+        row.outcome,
+        row.requestId,
+        // jsonb's own text form: spaces, and keys by length first — not canonical.
+        JSON.stringify(row.details, null, 1),
+        row.prevHash,
+        "f".repeat(64),
+      ];
+      expect(canonicalColumns(columns)).toBe(canonicalJson(hashedRecord(row)));
+    }
   });
 });

@@ -4,7 +4,6 @@ import { createHash, hash } from "node:crypto";
 // SHA-256(0x01 || left || right). Domain separation stops a leaf posing as a node.
 
 const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
 
 // One-shot crypto.hash is ~3x faster than a Hash object for inputs this small, and verification
 // hashes every event: it is the hot path of `audit verify`.
@@ -21,8 +20,13 @@ export function leafHashHex(data: string): string {
   return hash("sha256", `\0${data}`, "hex");
 }
 
-export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash("sha256", Buffer.concat([NODE, left, right], 65), "buffer");
+// One buffer for every interior node's input: hashing copies it, so reuse is safe (single thread).
+const nodeInput = Buffer.alloc(65, 1);
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return hash("sha256", nodeInput, "buffer");
 }
 
 export const EMPTY_TREE_ROOT = createHash("sha256").digest();
@@ -73,14 +77,45 @@ export class MerkleFrontier {
   }
 
   root(): Buffer {
-    if (this.nodes.length === 0) return EMPTY_TREE_ROOT;
-    let hash = this.nodes[this.nodes.length - 1]!.hash;
-    for (let i = this.nodes.length - 2; i >= 0; i--) hash = nodeHash(this.nodes[i]!.hash, hash);
+    return MerkleFrontier.rootOf(this.hashes());
+  }
+
+  /** The root of a tree given its frontier's subtree roots, largest first. */
+  static rootOf(nodes: Buffer[]): Buffer {
+    if (nodes.length === 0) return EMPTY_TREE_ROOT;
+    let hash = nodes[nodes.length - 1]!;
+    for (let i = nodes.length - 2; i >= 0; i--) hash = nodeHash(nodes[i]!, hash);
     return hash;
   }
 
   /** The subtree roots, for storing beside a checkpoint. */
   hashes(): Buffer[] {
     return this.nodes.map((n) => n.hash);
+  }
+}
+
+export function nodeHashHex(left: string, right: string): string {
+  nodeInput.write(left, 1, "hex");
+  nodeInput.write(right, 33, "hex");
+  return hash("sha256", nodeInput, "hex");
+}
+
+/**
+ * MerkleFrontier over hex strings, for verification's loop (the leaves arrive as hex): no Buffer
+ * per leaf or node. Appending merges one equal-height subtree per trailing one bit of the size.
+ */
+export class HexFrontier {
+  size = 0;
+  private readonly stack: string[] = [];
+
+  append(leafHex: string): void {
+    let hash = leafHex;
+    for (let n = this.size; n % 2 === 1; n = (n - 1) / 2) hash = nodeHashHex(this.stack.pop()!, hash);
+    this.stack.push(hash);
+    this.size++;
+  }
+
+  hashes(): Buffer[] {
+    return this.stack.map((h) => Buffer.from(h, "hex"));
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, lte, sql } from "drizzle-orm";
 import {
   auditChainHead,
   auditCheckpoints,
@@ -48,12 +48,22 @@ async function asAttacker(db: Database, fn: (tx: Database) => Promise<unknown>):
   });
 }
 
-// Every check runs with the default batch size, and with batches small enough that gaps and swaps
-// straddle batch boundaries.
-const matrix = testDatabaseKinds().flatMap((kind) => [[kind, "default"] as const, [kind, "7"] as const]);
+// Every check runs with the default batch size, with batches small enough that gaps and swaps
+// straddle batch boundaries, and (PostgreSQL) on two worker threads with ranges of four events.
+const matrix = testDatabaseKinds().flatMap((kind) => [
+  [kind, "default"] as const,
+  [kind, "7"] as const,
+  ...(kind === "postgres" ? [[kind, "2 threads, ranges of 4"] as const] : []),
+]);
+const optsFor = (variant: (typeof matrix)[number][1]) =>
+  variant === "7"
+    ? { ...baseOpts, batchSize: 7 }
+    : variant === "default"
+      ? { ...baseOpts, threads: 1 }
+      : { ...baseOpts, threads: 2, rangeSize: 4, batchSize: 3 };
 
-describe.each(matrix)("audit hash chain on %s, batch size %s", (kind, batch) => {
-  const verifyOpts = batch === "7" ? { ...baseOpts, batchSize: 7 } : baseOpts;
+describe.each(matrix)("audit hash chain on %s, %s", (kind, variant) => {
+  const verifyOpts = optsFor(variant);
   let database: DatabaseHandle | undefined;
   afterEach(async () => {
     await database?.close();
@@ -209,5 +219,64 @@ describe.each(matrix)("audit hash chain on %s, batch size %s", (kind, batch) => 
       keyName: other.name,
     });
     expect(report.problems[0]).toMatchObject({ kind: "bad_checkpoint_signature" });
+  });
+});
+
+describe.skipIf(!testDatabaseKinds().includes("postgres"))("audit verify on worker threads", () => {
+  let database: DatabaseHandle | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it("reports exactly what the single-threaded pass reports, gaps across range boundaries included", async () => {
+    database = await createTestDatabase("postgres");
+    const shipped = await seed(database, 40, 24);
+    await createCheckpoint(database.db, settings);
+    await asAttacker(database.db, async (tx) => {
+      await tx.delete(auditEvents).where(and(gte(auditEvents.seq, 7), lte(auditEvents.seq, 9)));
+      await tx
+        .update(auditEvents)
+        .set({ details: { forged: true } })
+        .where(eq(auditEvents.seq, 13));
+      await tx.update(auditEvents).set({ seq: -1 }).where(eq(auditEvents.seq, 16));
+      await tx.update(auditEvents).set({ seq: 16 }).where(eq(auditEvents.seq, 17));
+      await tx.update(auditEvents).set({ seq: 17 }).where(eq(auditEvents.seq, -1));
+      await tx.delete(auditEvents).where(gte(auditEvents.seq, 38));
+    });
+    const strip = ({ durationMs: _d, verifiedAt: _v, ...r }: Awaited<ReturnType<typeof verifyAuditLog>>) => r;
+    const single = await verifyAuditLog(database.db, {
+      ...baseOpts,
+      externalCheckpoint: shipped,
+      threads: 1,
+    });
+    const parallel = await verifyAuditLog(database.db, {
+      ...baseOpts,
+      externalCheckpoint: shipped,
+      threads: 2,
+      rangeSize: 4,
+    });
+    expect(strip(parallel)).toEqual(strip(single));
+    expect(single.problems.map((p) => [p.kind, p.seq])).toEqual(
+      expect.arrayContaining([
+        ["deleted", 7],
+        ["modified", 13],
+        ["reordered", 16],
+        ["reordered", 17],
+        ["checkpoint_mismatch", 23],
+        ["truncated", 38],
+      ]),
+    );
+    expect(single.problems.find((p) => p.kind === "deleted")?.detail).toBe(
+      "3 event(s) missing before seq 10",
+    );
+  });
+
+  it("an untouched log of many ranges verifies clean on worker threads", async () => {
+    database = await createTestDatabase("postgres");
+    await seed(database, 37, 33);
+    await createCheckpoint(database.db, settings);
+    const report = await verifyAuditLog(database.db, { ...baseOpts, threads: 3, rangeSize: 2, batchSize: 1 });
+    expect(report).toMatchObject({ ok: true, events: 37, checkpointsVerified: 2, problems: [] });
   });
 });

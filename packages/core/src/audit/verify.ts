@@ -1,24 +1,26 @@
 import { asc, sql } from "drizzle-orm";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import pg from "pg";
+import type { PGlite } from "@electric-sql/pglite";
 import { auditChainHead, auditCheckpoints, queryRows, type Database } from "@enclave/db";
 import type { KeyObject } from "node:crypto";
-import { auditLeafHex, GENESIS_HASH, type AuditRow, type HashableRow } from "./chain.ts";
+import { GENESIS_HASH } from "./chain.ts";
 import { MerkleFrontier } from "./merkle.ts";
 import { openCheckpoint } from "./signed-note.ts";
+import {
+  RANGE_SQL,
+  verifyRange,
+  verifyTask,
+  type RangeProblem,
+  type EventColumns,
+  type RangeResult,
+  type RangeTask,
+  type RowReader,
+  type VerifyProblem,
+} from "./verify-range.ts";
 
-export type TamperKind =
-  | "modified"
-  | "deleted"
-  | "reordered"
-  | "truncated"
-  | "chain_broken"
-  | "checkpoint_mismatch"
-  | "bad_checkpoint_signature";
-
-export interface VerifyProblem {
-  kind: TamperKind;
-  seq: number;
-  detail: string;
-}
+export type { TamperKind, VerifyProblem } from "./verify-range.ts";
 
 export interface VerifyReport {
   ok: boolean;
@@ -39,9 +41,16 @@ export interface VerifyOptions {
   batchSize?: number;
   /** Stop collecting after this many problems (the first is what matters). */
   maxProblems?: number;
+  /**
+   * Worker threads, each verifying whole seq ranges on its own PostgreSQL connection (default: one
+   * per core). PGlite, one thread, or a log of at most two ranges verify on this thread.
+   */
+  threads?: number;
+  /** Events per range given to a worker; a power of two (ranges are whole Merkle subtrees). */
+  rangeSize?: number;
 }
 
-const REORDER_WINDOW = 16;
+const RANGE_SIZE = 1 << 15;
 
 /**
  * Recomputes every leaf, the hash chain, seq contiguity, every stored checkpoint's signature and
@@ -50,10 +59,24 @@ const REORDER_WINDOW = 16;
  */
 export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise<VerifyReport> {
   const started = performance.now();
-  const problems: VerifyProblem[] = [];
+  const plan = await planVerification(db, opts);
+  try {
+    return await verifyPlanned(db, opts, plan, started);
+  } finally {
+    await Promise.all((plan.parallel?.workers ?? []).map((w) => w.terminate()));
+  }
+}
+
+async function verifyPlanned(
+  db: Database,
+  opts: VerifyOptions,
+  plan: Plan,
+  started: number,
+): Promise<VerifyReport> {
+  const collected: RangeProblem[] = [];
   const maxProblems = opts.maxProblems ?? 100;
   const report = (p: VerifyProblem) => {
-    if (problems.length < maxProblems) problems.push(p);
+    collected.push(p);
   };
 
   // Checkpoints: each must carry a valid signature over its own size and root.
@@ -100,58 +123,27 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
     }
   }
 
-  const frontier = new MerkleFrontier();
-  let expectedSeq = 0;
-  let prevHash = GENESIS_HASH;
-  let cursor = -1;
   const batchSize = opts.batchSize ?? 10_000;
-  // The next batch is read while this one is hashed: the database works while we compute.
-  let next = readBatch(db, cursor, batchSize);
-  for (;;) {
-    const rows = await next;
-    if (rows.length === 0) break;
-    cursor = rows[rows.length - 1]!.seq;
-    next = readBatch(db, cursor, batchSize);
-    for (const row of rows) {
-      if (row.seq > expectedSeq) {
-        const missing = row.seq - expectedSeq;
-        report({
-          kind: "deleted",
-          seq: expectedSeq,
-          detail: `${missing} event(s) missing before seq ${row.seq}`,
-        });
-        // Keep the Merkle position honest: roots after a gap cannot match, and are reported.
-        for (let s = expectedSeq; s < row.seq; s++) frontier.append(Buffer.alloc(32));
-        expectedSeq = row.seq;
-        prevHash = row.prevHash;
-      }
-      const leaf = auditLeafHex(row);
-      if (leaf !== row.leafHash) {
-        const original = findOriginalSeq(row);
-        report(
-          original === null
-            ? { kind: "modified", seq: row.seq, detail: "content does not match its hash" }
-            : {
-                kind: "reordered",
-                seq: row.seq,
-                detail: `the event written as seq ${original} now sits at seq ${row.seq}`,
-              },
-        );
-      } else if (row.prevHash !== prevHash) {
-        report({ kind: "chain_broken", seq: row.seq, detail: "does not link to the previous event" });
-      }
-      frontier.append(Buffer.from(leaf, "hex"));
-      const expected = expectedRoots.get(frontier.size);
-      if (expected && frontier.root().toString("hex") !== expected.root) {
+  const wantedSizes = new Set(expectedRoots.keys());
+  const ranges = await verifyRanges(plan, { batchSize, maxProblems, wantedSizes });
+  // Each range's roots complete the frontier of every whole range before it (those are perfect
+  // subtrees of equal height, so a frontier over their roots gives the tree's left part).
+  const prefix = new MerkleFrontier();
+  let expectedSeq = 0;
+  for (const range of ranges) {
+    for (const p of range.problems) report(p);
+    for (const { size, nodes } of range.reached) {
+      const expected = expectedRoots.get(size)!;
+      if (MerkleFrontier.rootOf([...prefix.hashes(), ...nodes]).toString("hex") !== expected.root) {
         report({
           kind: "checkpoint_mismatch",
-          seq: frontier.size - 1,
-          detail: `the first ${frontier.size} events no longer match the ${expected.source}`,
+          seq: size - 1,
+          detail: `the first ${size} events no longer match the ${expected.source}`,
         });
       }
-      prevHash = row.leafHash;
-      expectedSeq = row.seq + 1;
     }
+    if (range.nodes.length === 1) prefix.append(range.nodes[0]!);
+    expectedSeq = range.end;
   }
 
   const [head] = await db.select().from(auditChainHead);
@@ -164,7 +156,7 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
     });
   }
   if (external && external.ok && external.size > expectedSeq) external.ok = false;
-  problems.sort((a, b) => a.seq - b.seq);
+  const problems = mergedProblems(collected, maxProblems);
   return {
     ok: problems.length === 0,
     events: expectedSeq,
@@ -179,47 +171,129 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
   };
 }
 
-type VerifiedRow = HashableRow & { leafHash: string };
-
-/**
- * One batch of events as text straight from the database (timestamps formatted by the server,
- * details as JSON text): decoding Dates and jsonb per row was most of verification's time.
- */
-async function readBatch(db: Database, after: number, limit: number): Promise<VerifiedRow[]> {
-  const raw = await queryRows<Record<string, string | null>>(
-    db,
-    sql`select seq::text as seq, id::text as id,
-               to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-               workspace_id::text as workspace_id, actor_type, actor_id, ip, user_agent, action,
-               target_type, target_id, outcome, request_id, details::text as details, prev_hash, leaf_hash
-        from audit_events where audit_events.seq > ${after} order by audit_events.seq limit ${limit}`,
-  );
-  return raw.map((r) => ({
-    seq: Number(r.seq),
-    id: r.id!,
-    createdAt: r.created_at!,
-    workspaceId: r.workspace_id ?? null,
-    actorType: r.actor_type as AuditRow["actorType"],
-    actorId: r.actor_id ?? null,
-    ip: r.ip ?? null,
-    userAgent: r.user_agent ?? null,
-    action: r.action!,
-    targetType: r.target_type ?? null,
-    targetId: r.target_id ?? null,
-    outcome: r.outcome as AuditRow["outcome"],
-    requestId: r.request_id ?? null,
-    details: JSON.parse(r.details!) as Record<string, unknown>,
-    prevHash: r.prev_hash!,
-    leafHash: r.leaf_hash!,
-  }));
+/** How the log is verified; decided first, so worker threads start while checkpoints are checked. */
+interface Plan {
+  read: RowReader;
+  /** Null: the whole log as one range on this thread. */
+  parallel: { count: number; rangeSize: number; workers: Worker[] } | null;
 }
 
-/** If the row's content hashes correctly under a nearby seq, it was moved there from that seq. */
-function findOriginalSeq(row: VerifiedRow): number | null {
-  for (let d = 1; d <= REORDER_WINDOW; d++) {
-    for (const seq of [row.seq - d, row.seq + d]) {
-      if (seq >= 0 && auditLeafHex({ ...row, seq }) === row.leafHash) return seq;
-    }
+/**
+ * Worker threads when the database is PostgreSQL and the log is long enough to share (more than
+ * two ranges), else one range on this thread.
+ */
+async function planVerification(db: Database, opts: VerifyOptions): Promise<Plan> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const rangeSize = opts.rangeSize ?? RANGE_SIZE;
+  if (!Number.isInteger(Math.log2(rangeSize))) throw new Error("rangeSize must be a power of two");
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (!(client instanceof pg.Pool)) {
+    // PGlite: rows as arrays through its own client (rowMode as an option there).
+    const read: RowReader = async (after, limit) =>
+      (await (client as PGlite).query<EventColumns>(RANGE_SQL, [after, limit], { rowMode: "array" })).rows;
+    return { read, parallel: null };
   }
-  return null;
+  const read: RowReader = async (after, limit) =>
+    (await client.query<EventColumns>({ text: RANGE_SQL, values: [after, limit], rowMode: "array" })).rows;
+  if (threads === 1) return { read, parallel: null };
+  const [tip] = await queryRows<{ n: string }>(
+    db,
+    sql`select coalesce(max(seq) + 1, 0)::text as n from audit_events`,
+  );
+  const count = Math.ceil(Number(tip?.n ?? 0) / rangeSize);
+  if (count <= 2) return { read, parallel: null };
+  const { connectionString, ssl, options, application_name } = client.options as pg.PoolConfig;
+  const config: pg.ClientConfig = {
+    ...(connectionString !== undefined ? { connectionString } : {}),
+    ...(ssl !== undefined ? { ssl } : {}),
+    ...(options !== undefined ? { options } : {}),
+    application_name: `${application_name ?? "enclave"}-verify`,
+  };
+  const workers = Array.from(
+    { length: Math.min(threads, count) - 1 },
+    () => new Worker(WORKER_URL, { workerData: config }),
+  );
+  return { read, parallel: { count, rangeSize, workers } };
+}
+
+/**
+ * The log as ranges, in seq order: in parallel, this thread and the plan's workers each take the
+ * next range as they become free.
+ */
+async function verifyRanges(
+  plan: Plan,
+  common: { batchSize: number; maxProblems: number; wantedSizes: Set<number> },
+): Promise<RangeResult[]> {
+  if (!plan.parallel) {
+    return [await verifyRange(plan.read, { ...common, start: 0, end: Infinity, prevHash: GENESIS_HASH })];
+  }
+  const { count, rangeSize, workers } = plan.parallel;
+  const wanted = [...common.wantedSizes];
+  const tasks: RangeTask[] = Array.from({ length: count }, (_, i) => {
+    const start = i * rangeSize;
+    // The last range runs to the last row, as the single-threaded path does.
+    const end = i === count - 1 ? Infinity : start + rangeSize;
+    return {
+      start,
+      end,
+      wantedSizes: wanted.filter((s) => s > start && s <= end),
+      batchSize: common.batchSize,
+      maxProblems: common.maxProblems,
+    };
+  });
+  const results: RangeResult[] = new Array<RangeResult>(count);
+  let nextTask = 0;
+  const verifiers: ((task: RangeTask) => Promise<RangeResult>)[] = [
+    (task) => verifyTask(plan.read, task),
+    ...workers.map((worker) => (task: RangeTask) => runTask(worker, task)),
+  ];
+  await Promise.all(
+    verifiers.map(async (verify) => {
+      while (nextTask < count) {
+        const index = nextTask++;
+        results[index] = await verify(tasks[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+const WORKER_URL = new URL("./verify-worker.ts", import.meta.url);
+
+type TaskAnswer = { ok: true; result: RangeResult } | { ok: false; error: string };
+
+function runTask(worker: Worker, task: RangeTask): Promise<RangeResult> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      worker.off("message", onMessage);
+      reject(err);
+    };
+    const onMessage = (answer: TaskAnswer) => {
+      worker.off("error", onError);
+      if (!answer.ok) return reject(new Error(`audit verification worker: ${answer.error}`));
+      // Buffers cross threads as plain Uint8Arrays.
+      const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      resolve({
+        ...answer.result,
+        reached: answer.result.reached.map((r) => ({ size: r.size, nodes: r.nodes.map(buf) })),
+        nodes: answer.result.nodes.map(buf),
+      });
+    };
+    worker.once("message", onMessage);
+    worker.once("error", onError);
+    worker.postMessage(task);
+  });
+}
+
+/** Sorted by seq, with a gap that ran across a range boundary as one "deleted" problem. */
+function mergedProblems(problems: RangeProblem[], maxProblems: number): VerifyProblem[] {
+  const out: RangeProblem[] = [];
+  for (const p of [...problems].sort((a, b) => a.seq - b.seq)) {
+    const last = out[out.length - 1];
+    if (p.kind === "deleted" && last?.kind === "deleted" && last.seq + last.missing! === p.seq) {
+      last.missing! += p.missing!;
+      last.detail = `${last.missing} event(s) missing before seq ${last.seq + last.missing!}`;
+    } else out.push({ ...p });
+  }
+  return out.slice(0, maxProblems).map(({ missing: _missing, ...p }) => p);
 }
