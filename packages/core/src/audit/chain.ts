@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { auditChainHead, executePrepared, type Transaction } from "@enclave/db";
 import { auditLeafHex, type AuditRow, type HashableRow } from "./leaf.ts";
 
@@ -30,7 +30,7 @@ export function linkEvents<T extends Omit<HashableRow, "seq" | "prevHash">>(
   return { chained, head: { nextSeq: seq, lastHash: prevHash } };
 }
 
-type LinkedRow = HashableRow & { leafHash: string; detailsText?: string };
+export type LinkedRow = HashableRow & { leafHash: string; detailsText?: string };
 
 /** An event's own columns as the members of a JSON object (snake_case, as jsonb_to_recordset reads them). */
 function eventMembers(r: Omit<HashableRow, "seq" | "prevHash"> & { detailsText?: string }): string {
@@ -52,24 +52,31 @@ const EVENT_RECORD = sql.raw(
     "target_type text, target_id text, outcome text, request_id text, details jsonb, created_at timestamptz",
 );
 
+/** Linked events as one jsonb parameter, opened as rows of the audit_events columns. */
+export function linkedRecordset(rows: LinkedRow[]): SQL {
+  const j = JSON.stringify;
+  const doc = rows.map(
+    (r) => `{${eventMembers(r)},"seq":${r.seq},"prev_hash":${j(r.prevHash)},"leaf_hash":${j(r.leafHash)}}`,
+  );
+  return sql`jsonb_to_recordset(${`[${doc.join(",")}]`}::jsonb)
+    as x(${EVENT_RECORD}, seq bigint, prev_hash text, leaf_hash text)`;
+}
+
+export { EVENT_COLUMNS };
+
 /**
  * Inserts linked events and moves the chain head in one statement (one round trip): the rows
  * travel as a single JSON document, so a batch of thousands is one parameter, not 30,000, and the
  * statement's text never changes, so it is prepared once per connection.
  */
 export async function writeLinked(tx: Transaction, rows: LinkedRow[], head: ChainHead): Promise<void> {
-  const j = JSON.stringify;
-  const doc = rows.map(
-    (r) => `{${eventMembers(r)},"seq":${r.seq},"prev_hash":${j(r.prevHash)},"leaf_hash":${j(r.leafHash)}}`,
-  );
   await executePrepared(
     tx,
     "enclave_audit_write_linked",
     sql`
     with inserted as (
       insert into audit_events (${EVENT_COLUMNS}, seq, prev_hash, leaf_hash)
-      select ${EVENT_COLUMNS}, seq, prev_hash, leaf_hash
-      from jsonb_to_recordset(${`[${doc.join(",")}]`}::jsonb) as x(${EVENT_RECORD}, seq bigint, prev_hash text, leaf_hash text)
+      select ${EVENT_COLUMNS}, seq, prev_hash, leaf_hash from ${linkedRecordset(rows)}
     )
     update audit_chain_head set next_seq = ${head.nextSeq}, last_hash = ${head.lastHash}, updated_at = now()
     where id = 1`,

@@ -1,24 +1,65 @@
 import { sql } from "drizzle-orm";
 import { executePrepared, type Database } from "@enclave/db";
-import { linkEvents, writeLinked, type AuditRowInput } from "./chain.ts";
+import {
+  EVENT_COLUMNS,
+  linkEvents,
+  linkedRecordset,
+  type AuditRowInput,
+  type ChainHead,
+  type LinkedRow,
+} from "./chain.ts";
 import { eventFromText, eventTextColumns, type EventText } from "./event-text.ts";
 
 const BATCH = 2000;
 
 // Constant text, so it runs as a prepared statement (parsed and planned once per connection).
-const PICK = sql`with head as (select next_seq, last_hash from audit_chain_head where id = 1 for update),
-                   picked as (select id from audit_inbox where exists (select 1 from head)
-                              order by id limit ${sql.raw(String(BATCH))}),
-                   moved as (delete from audit_inbox i using picked p where i.id = p.id returning i.*)
+// The chain head and the oldest pending inbox rows, as text, in one snapshot; nothing is locked.
+const PICK = sql`with picked as (select * from audit_inbox order by id limit ${sql.raw(String(BATCH))})
               select h.next_seq::text as next_seq, h.last_hash, (select count(*) from picked)::int as picked,
                      ${eventTextColumns("m")}
-              from head h left join moved m on true order by m.id`;
+              from audit_chain_head h left join picked m on true where h.id = 1 order by m.id`;
+
+/**
+ * One statement, so one transaction and one round trip: if the head is still where the run read
+ * it (locked here, so the check holds until commit), delete the picked inbox rows, insert the
+ * linked events and move the head; otherwise change nothing and return no row. Any other run —
+ * this process's or another's — moves the head, so a run that wins saw every row it chains
+ * still pending, and one that loses reads again.
+ */
+async function writeRun(
+  db: Database,
+  expected: ChainHead,
+  inboxIds: string[],
+  rows: LinkedRow[],
+  next: ChainHead,
+): Promise<boolean> {
+  const { rows: won } = await executePrepared<{ ok: number }>(
+    db,
+    "enclave_audit_sequence_write",
+    sql`with head as (
+          select id from audit_chain_head
+          where id = 1 and next_seq = ${expected.nextSeq} and last_hash = ${expected.lastHash} for update),
+        moved as (
+          delete from audit_inbox
+          where id = any(${`{${inboxIds.join(",")}}`}::uuid[]) and exists (select 1 from head)),
+        inserted as (
+          insert into audit_events (${EVENT_COLUMNS}, seq, prev_hash, leaf_hash)
+          select ${EVENT_COLUMNS}, seq, prev_hash, leaf_hash from ${linkedRecordset(rows)}
+          where exists (select 1 from head))
+        update audit_chain_head h set next_seq = ${next.nextSeq}, last_hash = ${next.lastHash}, updated_at = now()
+        from head where h.id = head.id
+        returning 1 as ok`,
+  );
+  return won.length === 1;
+}
 
 /**
  * Moves committed events from audit_inbox into the hash chain, together with events handed to it
  * directly (events of no business transaction). One run at a time per database handle; callers
- * arriving during a run share the next one, so N concurrent callers cost about one chain-head lock
- * instead of N. Across processes the head lock serialises runs.
+ * arriving during a run share the next one, so N concurrent callers cost one run instead of N. A
+ * run is two statements — read the head and the inbox, then write under the head lock if the head
+ * has not moved — or one, when only handed-over events wait and this process knows the head.
+ * Across processes the head check serialises runs (a loser re-reads and relinks).
  */
 class Sequencer {
   private readonly db: Database;
@@ -27,6 +68,10 @@ class Sequencer {
   /** Events waiting for the next run; they exist nowhere else until it commits. */
   private direct: AuditRowInput[] = [];
   private looping = false;
+  /** Someone waits for inbox rows (not only handed-over events): the next run must read the inbox. */
+  private inboxWaiting = false;
+  /** Where this process last left the head; a stale value only costs a failed write and a re-read. */
+  private head: ChainHead | null = null;
 
   constructor(db: Database) {
     this.db = db;
@@ -34,6 +79,11 @@ class Sequencer {
 
   /** Resolves after a run that started after this call has finished (so it saw the caller's rows). */
   flush(): Promise<void> {
+    this.inboxWaiting = true;
+    return this.wait();
+  }
+
+  private wait(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       if (!this.looping) {
@@ -46,7 +96,7 @@ class Sequencer {
   /** Chains `rows` in the next run; resolves once they are committed, rejects if that run failed. */
   append(rows: AuditRowInput[]): Promise<void> {
     this.direct.push(...rows);
-    return this.flush();
+    return this.wait();
   }
 
   /**
@@ -59,8 +109,10 @@ class Sequencer {
     while (this.waiters.length > 0) {
       const waiters = this.waiters.splice(0);
       const direct = this.direct.splice(0);
+      const readInbox = this.inboxWaiting;
+      this.inboxWaiting = false;
       try {
-        await this.drain(direct);
+        await this.drain(direct, readInbox);
         for (const w of waiters) w.resolve();
       } catch (err) {
         for (const w of waiters) w.reject(err);
@@ -70,32 +122,51 @@ class Sequencer {
     this.looping = false;
   }
 
-  private async drain(queued: AuditRowInput[]): Promise<void> {
-    for (;;) {
-      const direct = queued.splice(0, BATCH);
-      const picked = await this.db.transaction(async (tx) => {
-        // One statement locks the head, then (the EXISTS gate makes the order certain) deletes the
-        // oldest pending rows, returning them as text. Holding the head means no other run is
-        // mid-flight, so a picked row another run already moved is simply skipped by the DELETE;
-        // no row locks on the inbox, which the runtime role may not take (no UPDATE privilege).
+  private async drain(queued: AuditRowInput[], readInbox: boolean): Promise<void> {
+    let pick = readInbox;
+    for (let lost = 0; ;) {
+      let head = this.head;
+      let pending: (Omit<AuditRowInput, "createdAt"> & { createdAt: string })[] = [];
+      let picked = 0;
+      if (pick || !head) {
         const { rows: raw } = await executePrepared<
           EventText & { next_seq: string; last_hash: string; picked: number }
-        >(tx, "enclave_audit_pick", PICK);
+        >(this.db, "enclave_audit_pick", PICK);
         const first = raw[0];
         if (!first) throw new Error("audit chain head is missing: run migrations");
-        const pending = first.id !== null ? raw.map(eventFromText) : [];
-        if (pending.length + direct.length > 0) {
-          const head = { nextSeq: Number(first.next_seq), lastHash: first.last_hash };
-          const linked = linkEvents<Omit<AuditRowInput, "createdAt"> & { createdAt: Date | string }>(head, [
-            ...pending,
-            ...direct,
-          ]);
-          await writeLinked(tx, linked.chained, linked.head);
-        }
-        // A full pick means more may be pending, even if some picked rows were already gone.
-        return first.picked;
-      });
+        head = { nextSeq: Number(first.next_seq), lastHash: first.last_hash };
+        pending = first.id !== null ? raw.map(eventFromText) : [];
+        picked = first.picked;
+      }
+      const direct = queued.slice(0, BATCH);
+      if (pending.length + direct.length === 0) {
+        this.head = head;
+        return;
+      }
+      const linked = linkEvents<Omit<AuditRowInput, "createdAt"> & { createdAt: Date | string }>(head, [
+        ...pending,
+        ...direct,
+      ]);
+      if (
+        !(await writeRun(
+          this.db,
+          head,
+          pending.map((p) => p.id),
+          linked.chained,
+          linked.head,
+        ))
+      ) {
+        // Another run moved the head first: read it (and the inbox) again and relink.
+        this.head = null;
+        pick = true;
+        if (++lost >= 100) throw new Error("audit sequencer kept losing the chain head to other runs");
+        continue;
+      }
+      this.head = linked.head;
+      queued.splice(0, direct.length);
+      // A full pick means more may be pending.
       if (picked < BATCH && queued.length === 0) return;
+      pick = pick && picked === BATCH;
     }
   }
 }
