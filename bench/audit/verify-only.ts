@@ -56,6 +56,7 @@ for (let i = 0; i < Number(process.env.REPS ?? 3); i++) {
     publicKey: settings.signer.publicKey,
     keyName: settings.signer.name,
     ...(process.env.THREADS ? { threads: Number(process.env.THREADS) } : {}),
+    ...(process.env.BATCH ? { batchSize: Number(process.env.BATCH) } : {}),
   });
   const s = (performance.now() - t) / 1000;
   const u = process.cpuUsage(cpu);
