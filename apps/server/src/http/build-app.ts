@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import helmet from "@fastify/helmet";
 import cookie from "@fastify/cookie";
 import rateLimit from "@fastify/rate-limit";
 import type { Redis } from "ioredis";
@@ -26,6 +25,7 @@ import type { DatabaseHandle } from "@enclave/db";
 import type { Config } from "../config.ts";
 import { createLogger } from "./logger.ts";
 import { consoleSecretSettings, openAuditSettings, openKekRing } from "../secrets.ts";
+import { registerSecurityHeaders } from "./plugins/security-headers.ts";
 import { registerErrorHandling } from "./plugins/errors.ts";
 import { registerRouteGuard, type RegisteredRoute } from "./plugins/route-guard.ts";
 import { registerRequestContext, type Authenticate } from "./plugins/request-context.ts";
@@ -107,24 +107,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerErrorHandling(app);
   closeConnectionsWhenDraining(app);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    referrerPolicy: { policy: "no-referrer" },
-  });
+  registerSecurityHeaders(app);
 
   await app.register(cookie);
   await app.register(rateLimit, {

@@ -42,5 +42,7 @@ function guardOptions(outbound: Outbound, workspaceEntries: string[]) {
     deny: workspaceEntries.length > 0 ? workspaceDenyList(outbound.allowlist) : [],
     ...(outbound.resolve ? { resolve: outbound.resolve } : {}),
     ...(outbound.timeoutMs ? { timeoutMs: outbound.timeoutMs } : {}),
+    // Provider answers that are not streams are read whole by the SDKs anyway.
+    bufferJsonBytes: 1 << 20,
   };
 }

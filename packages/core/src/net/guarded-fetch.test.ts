@@ -139,4 +139,49 @@ describe("guarded outbound fetch (SSRF)", () => {
     const res = await f(`http://127.0.0.1:${internal.port}/`);
     expect(res.status).toBe(200);
   });
+
+  describe("JSON bodies read ahead (bufferJsonBytes)", () => {
+    let bodies: Local;
+    const big = JSON.stringify({ data: "x".repeat(300_000) });
+    beforeAll(async () => {
+      bodies = await listen("127.0.0.1", (url, res) => {
+        if (url === "/small")
+          res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end('{"a":1}');
+        else if (url === "/big") {
+          res.writeHead(200, { "content-type": "application/problem+json" });
+          // In pieces, so the read-ahead stops part-way and the rest must stream on intact.
+          for (let i = 0; i < big.length; i += 50_000) res.write(big.slice(i, i + 50_000));
+          res.end();
+        } else {
+          // A stream never ends while the client waits: it must not be read ahead.
+          res.writeHead(200, { "content-type": "text/event-stream" });
+          res.write("data: first\n\n");
+        }
+      });
+    });
+    afterAll(() => {
+      bodies.server.closeAllConnections();
+      bodies.server.close();
+    });
+    const f = createGuardedFetch({
+      allowlist: ["127.0.0.1"],
+      resolve: async () => [],
+      bufferJsonBytes: 64 * 1024,
+    });
+
+    it("hands over a small JSON body whole, and a larger one complete past the read-ahead limit", async () => {
+      expect(await (await f(`http://127.0.0.1:${bodies.port}/small`)).json()).toEqual({ a: 1 });
+      const res = await f(`http://127.0.0.1:${bodies.port}/big`);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.text()).toBe(big);
+    });
+
+    it("streams an event stream as it comes", async () => {
+      const controller = new AbortController();
+      const res = await f(`http://127.0.0.1:${bodies.port}/events`, { signal: controller.signal });
+      const reader = res.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: first\n\n");
+      controller.abort();
+    });
+  });
 });

@@ -27,6 +27,13 @@ export interface GuardedFetchOptions {
   deny?: string[];
   maxRedirects?: number;
   timeoutMs?: number;
+  /**
+   * Read a JSON response (application/json, +json) of up to this many bytes before resolving, and
+   * hand it over as one buffer: the SDKs read such bodies whole anyway, and a web stream over a
+   * Node stream cost a blocking chat call about a tenth of its CPU. A larger body streams on
+   * from where the buffer stopped, so memory stays bounded by this. 0 (the default) streams all.
+   */
+  bufferJsonBytes?: number;
 }
 
 const defaultResolver: Resolver = async (hostname) =>
@@ -54,6 +61,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions = {}): typeof fetch
   const resolve = opts.resolve ?? defaultResolver;
   const maxRedirects = opts.maxRedirects ?? 3;
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const bufferJsonBytes = opts.bufferJsonBytes ?? 0;
 
   const guarded = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let url = new URL(input instanceof Request ? input.url : String(input));
@@ -65,7 +73,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions = {}): typeof fetch
       const res = await send(url, address, method, headers, body, init.signal ?? null, timeoutMs);
       const location = res.headers.location;
       if (!REDIRECTS.has(res.statusCode ?? 0) || !location || init.redirect === "manual")
-        return toResponse(res);
+        return toResponse(res, bufferJsonBytes);
       res.resume();
       if (init.redirect === "error")
         throw new OutboundBlockedError("redirects are not allowed for this request");
@@ -155,18 +163,60 @@ function send(
   });
 }
 
-function toResponse(res: IncomingMessage): Response {
+const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
+
+async function toResponse(res: IncomingMessage, bufferJsonBytes: number): Promise<Response> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(res.headers)) {
     if (Array.isArray(v)) for (const item of v) headers.append(k, item);
     else if (v !== undefined) headers.set(k, v);
   }
   const status = res.statusCode ?? 502;
-  const nullBody = status === 204 || status === 304;
-  if (nullBody) res.resume();
-  return new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
-    status,
-    statusText: res.statusMessage ?? "",
-    headers,
+  const init = { status, statusText: res.statusMessage ?? "", headers };
+  if (status === 204 || status === 304) {
+    res.resume();
+    return new Response(null, init);
+  }
+  if (bufferJsonBytes > 0 && JSON_TYPE.test(res.headers["content-type"] ?? "")) {
+    const { chunks, ended } = await readUpTo(res, bufferJsonBytes);
+    if (ended) return new Response(Buffer.concat(chunks), init);
+    const rest = Readable.from(
+      (async function* () {
+        yield* chunks;
+        yield* res;
+      })(),
+    );
+    return new Response(Readable.toWeb(rest) as ReadableStream<Uint8Array>, init);
+  }
+  return new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, init);
+}
+
+/** Reads until the body ends or `limit` bytes are in; the stream is left paused after them. */
+function readUpTo(res: IncomingMessage, limit: number): Promise<{ chunks: Buffer[]; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (ended: boolean) => {
+      res.off("readable", onReadable);
+      res.off("end", onEnd);
+      res.off("error", onError);
+      resolve({ chunks, ended });
+    };
+    const onReadable = () => {
+      for (let chunk: Buffer | null; (chunk = res.read() as Buffer | null) !== null;) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= limit) return finish(false);
+      }
+    };
+    const onEnd = () => finish(true);
+    const onError = (err: Error) => {
+      res.off("readable", onReadable);
+      res.off("end", onEnd);
+      reject(err);
+    };
+    res.on("readable", onReadable);
+    res.once("end", onEnd);
+    res.once("error", onError);
   });
 }
