@@ -42,41 +42,25 @@ export type EventColumns = (string | null)[];
 /** Reads at most `limit` rows with seq > after, in seq order, as columns (`rowMode: "array"`). */
 export type RowReader = (after: number, limit: number) => Promise<EventColumns[]>;
 
-const [
-  SEQ,
-  ID,
-  CREATED,
-  WORKSPACE,
-  ACTOR_TYPE,
-  ACTOR_ID,
-  IP,
-  UA,
-  ACTION,
-  TARGET_TYPE,
-  TARGET_ID,
-  OUTCOME,
-  REQUEST,
-  DETAILS,
-  PREV,
-  LEAF,
-] = Array.from({ length: 16 }, (_, i) => i) as number[] as [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+/** Column positions in RANGE_SQL's select list. */
+const COL = {
+  seq: 0,
+  id: 1,
+  createdAt: 2,
+  workspaceId: 3,
+  actorType: 4,
+  actorId: 5,
+  ip: 6,
+  userAgent: 7,
+  action: 8,
+  targetType: 9,
+  targetId: 10,
+  outcome: 11,
+  requestId: 12,
+  details: 13,
+  prevHash: 14,
+  leafHash: 15,
+} as const;
 
 /**
  * canonicalRecord of a row read as columns, straight from the text (same keys, same order; a test
@@ -86,32 +70,32 @@ const [
 export function canonicalColumns(c: EventColumns): string {
   const j = JSON.stringify;
   return (
-    `{"action":${j(c[ACTION])},"actorId":${j(c[ACTOR_ID])},"actorType":${j(c[ACTOR_TYPE])},` +
-    `"createdAt":${j(c[CREATED])},"details":${canonicalJson(JSON.parse(c[DETAILS]!))},"id":${j(c[ID])},` +
-    `"ip":${j(c[IP])},"outcome":${j(c[OUTCOME])},"prevHash":${j(c[PREV])},"requestId":${j(c[REQUEST])},` +
-    `"seq":${Number(c[SEQ])},"targetId":${j(c[TARGET_ID])},"targetType":${j(c[TARGET_TYPE])},` +
-    `"userAgent":${j(c[UA])},"workspaceId":${j(c[WORKSPACE])}}`
+    `{"action":${j(c[COL.action])},"actorId":${j(c[COL.actorId])},"actorType":${j(c[COL.actorType])},` +
+    `"createdAt":${j(c[COL.createdAt])},"details":${canonicalJson(JSON.parse(c[COL.details]!))},"id":${j(c[COL.id])},` +
+    `"ip":${j(c[COL.ip])},"outcome":${j(c[COL.outcome])},"prevHash":${j(c[COL.prevHash])},"requestId":${j(c[COL.requestId])},` +
+    `"seq":${Number(c[COL.seq])},"targetId":${j(c[COL.targetId])},"targetType":${j(c[COL.targetType])},` +
+    `"userAgent":${j(c[COL.userAgent])},"workspaceId":${j(c[COL.workspaceId])}}`
   );
 }
 
 export function rowFromColumns(c: EventColumns): VerifiedRow {
   return {
-    seq: Number(c[SEQ]),
-    id: c[ID]!,
-    createdAt: c[CREATED]!,
-    workspaceId: c[WORKSPACE] ?? null,
-    actorType: c[ACTOR_TYPE] as AuditRow["actorType"],
-    actorId: c[ACTOR_ID] ?? null,
-    ip: c[IP] ?? null,
-    userAgent: c[UA] ?? null,
-    action: c[ACTION]!,
-    targetType: c[TARGET_TYPE] ?? null,
-    targetId: c[TARGET_ID] ?? null,
-    outcome: c[OUTCOME] as AuditRow["outcome"],
-    requestId: c[REQUEST] ?? null,
-    details: JSON.parse(c[DETAILS]!) as Record<string, unknown>,
-    prevHash: c[PREV]!,
-    leafHash: c[LEAF]!,
+    seq: Number(c[COL.seq]),
+    id: c[COL.id]!,
+    createdAt: c[COL.createdAt]!,
+    workspaceId: c[COL.workspaceId] ?? null,
+    actorType: c[COL.actorType] as AuditRow["actorType"],
+    actorId: c[COL.actorId] ?? null,
+    ip: c[COL.ip] ?? null,
+    userAgent: c[COL.userAgent] ?? null,
+    action: c[COL.action]!,
+    targetType: c[COL.targetType] ?? null,
+    targetId: c[COL.targetId] ?? null,
+    outcome: c[COL.outcome] as AuditRow["outcome"],
+    requestId: c[COL.requestId] ?? null,
+    details: JSON.parse(c[COL.details]!) as Record<string, unknown>,
+    prevHash: c[COL.prevHash]!,
+    leafHash: c[COL.leafHash]!,
   };
 }
 
@@ -174,17 +158,17 @@ export async function verifyRange(
     const batch = await next;
     let rows = batch.length;
     // Rows at or past the range's end belong to the next range.
-    while (rows > 0 && Number(batch[rows - 1]![SEQ]) >= opts.end) rows--;
+    while (rows > 0 && Number(batch[rows - 1]![COL.seq]) >= opts.end) rows--;
     if (rows === 0) break;
-    cursor = Number(batch[rows - 1]![SEQ]);
+    cursor = Number(batch[rows - 1]![COL.seq]);
     next = cursor < opts.end - 1 ? readFrom(cursor) : null;
     for (let i = 0; i < rows; i++) {
       const c = batch[i]!;
-      const seq = Number(c[SEQ]);
-      const storedLeaf = c[LEAF]!;
+      const seq = Number(c[COL.seq]);
+      const storedLeaf = c[COL.leafHash]!;
       if (seq > expectedSeq) {
         pad(seq);
-        prevHash = c[PREV]!;
+        prevHash = c[COL.prevHash]!;
       }
       const leaf = leafHashHex(canonicalColumns(c));
       if (leaf !== storedLeaf) {
@@ -199,7 +183,7 @@ export async function verifyRange(
                 detail: `the event written as seq ${original} now sits at seq ${seq}`,
               },
         );
-      } else if (prevHash !== null && c[PREV] !== prevHash) {
+      } else if (prevHash !== null && c[COL.prevHash] !== prevHash) {
         report({ kind: "chain_broken", seq, detail: "does not link to the previous event" });
       }
       frontier.append(leaf);
@@ -237,7 +221,7 @@ export async function verifyTask(read: RowReader, task: RangeTask): Promise<Rang
   if (task.start > 0) {
     const [before] = await read(task.start - 2, 1);
     // Absent: a gap there, which the range before reports.
-    prevHash = before && Number(before[SEQ]) === task.start - 1 ? before[LEAF]! : null;
+    prevHash = before && Number(before[COL.seq]) === task.start - 1 ? before[COL.leafHash]! : null;
   }
   return verifyRange(read, { ...task, prevHash, wantedSizes: new Set(task.wantedSizes) });
 }
