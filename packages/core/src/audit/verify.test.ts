@@ -5,8 +5,10 @@ import {
   auditChainHead,
   auditCheckpoints,
   auditEvents,
+  openPostgres,
   type Database,
   type DatabaseHandle,
+  type PostgresHandle,
 } from "@enclave/db";
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { testCtx } from "../../test/ctx.ts";
@@ -270,6 +272,31 @@ describe.skipIf(!testDatabaseKinds().includes("postgres"))("audit verify on work
     expect(single.problems.find((p) => p.kind === "deleted")?.detail).toBe(
       "3 event(s) missing before seq 10",
     );
+  });
+
+  it("a worker that cannot connect (the role's connection limit) costs speed, not the verification", async () => {
+    database = await createTestDatabase("postgres");
+    await seed(database, 30, 30);
+    const role = `enclave_verify_${randomBytes(4).toString("hex")}`;
+    await database.db.execute(
+      sql.raw(`create role ${role} login connection limit 1;
+        grant usage on schema public to ${role};
+        grant select on audit_events, audit_checkpoints, audit_chain_head to ${role};`),
+    );
+    const url = new URL((database as PostgresHandle).pool.options.connectionString!);
+    url.username = role;
+    const limited = await openPostgres({ url: url.toString(), poolMax: 1 });
+    try {
+      const report = await verifyAuditLog(limited.db, { ...baseOpts, threads: 2, rangeSize: 4 });
+      expect(report).toMatchObject({ ok: true, events: 30, checkpointsVerified: 1, problems: [] });
+      // The limit is real: a second connection as this role is refused while the pool holds one.
+      const extra = await openPostgres({ url: url.toString(), poolMax: 1 });
+      await expect(extra.ping()).rejects.toThrow();
+      await extra.close();
+    } finally {
+      await limited.close();
+      await database.db.execute(sql.raw(`drop owned by ${role}; drop role ${role}`));
+    }
   });
 
   it("an untouched log of many ranges verifies clean on worker threads", async () => {

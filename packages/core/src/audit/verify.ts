@@ -243,15 +243,25 @@ async function verifyRanges(
   });
   const results: RangeResult[] = new Array<RangeResult>(count);
   let nextTask = 0;
-  const verifiers: ((task: RangeTask) => Promise<RangeResult>)[] = [
-    (task) => verifyTask(plan.read, task),
-    ...workers.map((worker) => (task: RangeTask) => runTask(worker, task)),
-  ];
+  const here = (task: RangeTask) => verifyTask(plan.read, task);
   await Promise.all(
-    verifiers.map(async (verify) => {
+    [null, ...workers].map(async (worker) => {
       while (nextTask < count) {
         const index = nextTask++;
-        results[index] = await verify(tasks[index]!);
+        const task = tasks[index]!;
+        if (!worker) {
+          results[index] = await here(task);
+          continue;
+        }
+        try {
+          results[index] = await runTask(worker, task);
+        } catch {
+          // A worker that cannot connect (a role's connection limit, max_connections) or fails
+          // costs speed, not the verification: its range, and every later one it would have
+          // taken, is verified on this thread.
+          results[index] = await here(task);
+          worker = null;
+        }
       }
     }),
   );
