@@ -182,6 +182,22 @@ describe("web app cookies for embedding", () => {
     }
     expect((await chatWith(`${appCookie}=${token}`, token)).statusCode).toBe(200);
 
+    // A path no route serves is a 404, token or not; it never reaches a handler.
+    for (const url of [
+      `/app-api/${embedded.siteCode}/no-such-verb`,
+      "/app-api/no-such-thing",
+      "/console/api/nope",
+    ]) {
+      const res = await w.t.app.inject({
+        method: "POST",
+        url,
+        headers: { ...HTTPS, cookie: visit },
+        payload: {},
+      });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toMatchObject({ code: "not_found" });
+    }
+
     // And the other way: a web app token does not pass for the console.
     const login = await w.t.app.inject({
       method: "POST",

@@ -49,6 +49,9 @@ function webAppOk(request: FastifyRequest, key: Buffer): boolean {
 export function registerCsrf(app: FastifyInstance, keys: CsrfKeys): void {
   app.addHook("onRequest", async (request) => {
     if (SAFE_METHODS.has(request.method)) return;
+    // No route matched: the not-found handler answers 404 and changes nothing, so there is
+    // nothing to protect (and a 403 csrf_failed would misname the problem).
+    if (request.routeOptions.url === undefined) return;
     if (request.url.startsWith("/console/api/") && !consoleOk(request, keys.console))
       throw new AppError("csrf_failed", "missing or invalid CSRF token: fetch /console/api/csrf first");
     if (request.url.startsWith("/app-api/") && !webAppOk(request, keys.webApp))
