@@ -79,8 +79,8 @@ async function once(): Promise<RunResult> {
     };
 
     // 1. Appends, two ways. Each writer waits for its event to be chained (read-your-writes), so
-    // both count chained events. (a) standalone events — denials, failed logins, reads of logs,
-    // alerts: recordAudit, concurrent callers share a sequencer run; (b) events of a business
+    // both count chained events. (a) standalone events — permission denials, key failure
+    // bursts, secret-store alerts: recordAudit, concurrent callers share a sequencer run; (b) events of a business
     // transaction: the writer's own BEGIN / inbox INSERT / COMMIT, then the run that chains it.
     let appended = 0;
     const appendPhase = (write: () => Promise<void>) => {

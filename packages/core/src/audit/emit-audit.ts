@@ -56,8 +56,9 @@ export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInpu
 }
 
 /**
- * Records an event that belongs to no business transaction — a denial, a failed login, a read of
- * logs, an alert: it is chained by the next sequencer run, which concurrent callers share (one
+ * Records an event that belongs to no business transaction — a permission denial, a refused
+ * password change, an API-key failure burst, a secret-store outage: it is chained by the next
+ * sequencer run, which concurrent callers share (one
  * transaction and one commit for a burst), and this resolves once it is committed. Inside a
  * transaction it joins that transaction, as emitAudit does.
  */

@@ -189,7 +189,7 @@ export function flushAuditInbox(db: Database): Promise<void> {
 
 /**
  * Chains events that belong to no business transaction with the next sequencer run: concurrent
- * callers (a burst of denials or failed logins) share one transaction and one commit.
+ * callers (a burst of denials or key failures) share one transaction and one commit.
  */
 export function appendToChain(db: Database, rows: AuditRowInput[]): Promise<void> {
   return sequencerOf(db).append(rows);
