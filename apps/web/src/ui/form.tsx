@@ -1,4 +1,4 @@
-import { type ReactNode, useId, useState } from "react";
+import { type FormEvent, type ReactNode, useId, useState } from "react";
 import type { z } from "zod";
 import { en, type MessageKey } from "../i18n/en.ts";
 import { useT } from "../i18n/i18n.tsx";
@@ -125,4 +125,28 @@ export function formValues(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of new FormData(form)) if (typeof v === "string") out[k] = v;
   return out;
+}
+
+/**
+ * The submit handler of a form that adds one thing: reads and validates the form's values, runs
+ * the mutation, and on success empties the form and tells the caller (which refreshes its list).
+ */
+export function addAndReset<T>(
+  form: { validate(values: unknown): T | null },
+  read: (data: FormData) => unknown,
+  mutation: { mutate(input: T, opts: { onSuccess(): void }): void },
+  onAdded: () => void,
+) {
+  return (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const el = e.currentTarget;
+    const input = form.validate(read(new FormData(el)));
+    if (input)
+      mutation.mutate(input, {
+        onSuccess: () => {
+          el.reset();
+          onAdded();
+        },
+      });
+  };
 }

@@ -12,7 +12,7 @@ import type { MessageKey } from "../../i18n/en.ts";
 import { useT } from "../../i18n/i18n.tsx";
 import { useCan } from "../../layout/Console.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
-import { ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
+import { addAndReset, ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
 import { type Page, Pager } from "./DatasetsPage.tsx";
 import { DocumentMetadata } from "./DocumentMetadata.tsx";
 
@@ -89,18 +89,7 @@ function AddSegment({ base, onAdded }: { base: string; onAdded(): void }) {
   const t = useT();
   const form = useZodForm(CreateSegmentInput);
   const add = useMutation({ mutationFn: (input: CreateSegmentInput) => post<SegmentView>(base, input) });
-  function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const el = e.currentTarget;
-    const input = form.validate({ content: new FormData(el).get("content") });
-    if (input)
-      add.mutate(input, {
-        onSuccess: () => {
-          el.reset();
-          onAdded();
-        },
-      });
-  }
+  const submit = addAndReset(form, (fd) => ({ content: fd.get("content") }), add, onAdded);
   return (
     <form onSubmit={submit} noValidate className="stack card" data-testid="add-segment">
       <Field label={t("knowledge.newChunk")} name="content" error={form.errors.content}>

@@ -11,7 +11,7 @@ import { del, get, patch, post } from "../../api/client.ts";
 import { useT } from "../../i18n/i18n.tsx";
 import { useCan } from "../../layout/Console.tsx";
 import { ConfirmButton } from "../../ui/ConfirmButton.tsx";
-import { ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
+import { addAndReset, ErrorBanner, Field, useZodForm } from "../../ui/form.tsx";
 
 /** The dataset's metadata fields, shared by the dataset, document and hit-testing pages. */
 export function useDatasetMetadata(datasetId: string) {
@@ -87,19 +87,7 @@ function AddField({ base, onAdded }: { base: string; onAdded(): void }) {
   const t = useT();
   const form = useZodForm(CreateMetadataFieldInput);
   const add = useMutation({ mutationFn: (input: CreateMetadataFieldInput) => post(base, input) });
-  function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const el = e.currentTarget;
-    const fd = new FormData(el);
-    const input = form.validate({ name: fd.get("name"), type: fd.get("type") });
-    if (input)
-      add.mutate(input, {
-        onSuccess: () => {
-          el.reset();
-          onAdded();
-        },
-      });
-  }
+  const submit = addAndReset(form, (fd) => ({ name: fd.get("name"), type: fd.get("type") }), add, onAdded);
   return (
     <form onSubmit={submit} noValidate className="row-form" data-testid="add-metadata-field">
       <Field
