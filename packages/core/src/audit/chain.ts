@@ -2,10 +2,15 @@ import { eq, sql, type SQL } from "drizzle-orm";
 import { auditChainHead, executePrepared, type Transaction } from "@enclave/db";
 import { auditLeafHex, type AuditRow, type HashableRow } from "./leaf.ts";
 
-export { auditLeafHex, canonicalRecord, hashedRecord, type AuditRow, type HashableRow } from "./leaf.ts";
+export {
+  auditLeafHex,
+  canonicalRecord,
+  GENESIS_HASH,
+  hashedRecord,
+  type AuditRow,
+  type HashableRow,
+} from "./leaf.ts";
 export type AuditRowInput = Omit<AuditRow, "seq" | "prevHash" | "leafHash">;
-
-export const GENESIS_HASH = "0".repeat(64);
 
 /** The chain tip a batch is linked onto. */
 export interface ChainHead {

@@ -6,6 +6,9 @@ import { leafHashHex } from "./merkle.ts";
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 
+/** The prev_hash of seq 0. */
+export const GENESIS_HASH = "0".repeat(64);
+
 /** The exact object whose RFC 8785 form is hashed: every column except the hash itself. */
 export function hashedRecord(row: Omit<AuditRow, "leafHash">): Record<string, unknown> {
   return {

@@ -2,7 +2,7 @@
 // that each verify a range of seq: no database layer here, only the leaf, the chain link, seq
 // contiguity and the Merkle frontier of the range.
 import { canonicalJson } from "./canonical-json.ts";
-import { auditLeafHex, type AuditRow, type HashableRow } from "./leaf.ts";
+import { auditLeafHex, GENESIS_HASH, type AuditRow, type HashableRow } from "./leaf.ts";
 import { HexFrontier, leafHashHex } from "./merkle.ts";
 
 export type TamperKind =
@@ -134,6 +134,7 @@ export async function verifyRange(
   };
   const frontier = new HexFrontier();
   const reached: RangeResult["reached"] = [];
+  // A missing event counts as an all-zero leaf, so no root over it can match.
   const zero = "0".repeat(64);
   let expectedSeq = opts.start;
   let prevHash = opts.prevHash;
@@ -217,7 +218,7 @@ export interface RangeTask {
 
 /** Verifies one task's range, linking it to the stored leaf of the event just before it. */
 export async function verifyTask(read: RowReader, task: RangeTask): Promise<RangeResult> {
-  let prevHash: string | null = "0".repeat(64);
+  let prevHash: string | null = GENESIS_HASH;
   if (task.start > 0) {
     const [before] = await read(task.start - 2, 1);
     // Absent: a gap there, which the range before reports.

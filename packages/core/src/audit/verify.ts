@@ -5,7 +5,7 @@ import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import { auditChainHead, auditCheckpoints, queryRows, type Database } from "@enclave/db";
 import type { KeyObject } from "node:crypto";
-import { GENESIS_HASH } from "./chain.ts";
+import { GENESIS_HASH } from "./leaf.ts";
 import { MerkleFrontier } from "./merkle.ts";
 import { openCheckpoint } from "./signed-note.ts";
 import {

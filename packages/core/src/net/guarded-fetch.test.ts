@@ -152,6 +152,16 @@ describe("guarded outbound fetch (SSRF)", () => {
           // In pieces, so the read-ahead stops part-way and the rest must stream on intact.
           for (let i = 0; i < big.length; i += 50_000) res.write(big.slice(i, i + 50_000));
           res.end();
+        } else if (url === "/stalls") {
+          // A hostile or broken upstream: a JSON answer that never finishes.
+          res.writeHead(200, { "content-type": "application/json" });
+          res.write(`{"data":"${"y".repeat(100_000)}`);
+        } else if (url === "/json-to-metadata") {
+          res.writeHead(302, {
+            location: "http://169.254.169.254/latest/meta-data/",
+            "content-type": "application/json",
+          });
+          res.end('{"moved":true}');
         } else {
           // A stream never ends while the client waits: it must not be read ahead.
           res.writeHead(200, { "content-type": "text/event-stream" });
@@ -174,6 +184,27 @@ describe("guarded outbound fetch (SSRF)", () => {
       const res = await f(`http://127.0.0.1:${bodies.port}/big`);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       expect(await res.text()).toBe(big);
+    });
+
+    it("an endless JSON answer costs at most the read-ahead limit: the fetch resolves, the body streams", async () => {
+      const controller = new AbortController();
+      const res = await f(`http://127.0.0.1:${bodies.port}/stalls`, { signal: controller.signal });
+      const reader = res.body!.getReader();
+      let got = 0;
+      while (got < 64 * 1024) got += (await reader.read()).value!.length;
+      // Resolved with the body still open (reading it whole would have waited forever).
+      const next = await Promise.race([
+        reader.read(),
+        new Promise((r) => setTimeout(() => r("pending"), 50)),
+      ]);
+      expect(next).toBe("pending");
+      controller.abort();
+    });
+
+    it("a JSON redirect is still re-checked: no read-ahead path around the guard", async () => {
+      await expect(f(`http://127.0.0.1:${bodies.port}/json-to-metadata`)).rejects.toBeInstanceOf(
+        OutboundBlockedError,
+      );
     });
 
     it("streams an event stream as it comes", async () => {
