@@ -9,6 +9,7 @@ import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { sql, type SQL } from "drizzle-orm";
 import pg from "pg";
 import * as schema from "./schema/index.ts";
+import { markDeferrable, pipelineTransactions, resetPipelinedClient } from "./pipelined-transactions.ts";
 
 export type Schema = typeof schema;
 /** The Drizzle handle every verb uses, whichever driver is underneath. */
@@ -41,6 +42,18 @@ export async function executePrepared<T>(
   return (await db._.session.prepareQuery(built, undefined, name, false).execute()) as { rows: T[] };
 }
 
+/**
+ * Like executePrepared, but inside a node-postgres transaction the execution may wait and travel
+ * with COMMIT in one round trip (pipelined-transactions.ts): the result is empty, and an error
+ * surfaces from COMMIT, which rolls the transaction back. Only for a statement whose result
+ * nobody reads and that runs last before COMMIT (a later statement sends it first, in order).
+ * Elsewhere, and on PGlite, it runs at once.
+ */
+export async function executeDeferred(db: Pick<Database, "_">, name: string, query: SQL): Promise<void> {
+  markDeferrable(name);
+  await executePrepared(db, name, query);
+}
+
 interface HandleBase {
   readonly db: Database;
   /** Runs a trivial query; throws when the database is unreachable. */
@@ -63,6 +76,8 @@ export interface PostgresOptions {
   /** PEM file of the CA that signed the server certificate; forces verified TLS. */
   caFile?: string;
   applicationName?: string;
+  /** BEGIN and a deferred last statement travel with their neighbours (default true). */
+  pipelineTransactions?: boolean;
 }
 
 export interface PgliteOptions {
@@ -119,6 +134,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<PostgresHandl
   const pool = new pg.Pool(postgresPoolConfig(opts));
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => {});
+  if (opts.pipelineTransactions !== false) {
+    pool.on("connect", pipelineTransactions);
+    pool.on("acquire", resetPipelinedClient);
+  }
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
   let closed = false;
   return {
