@@ -12,6 +12,7 @@ import {
   auditSettingsFromSecret,
   createCheckpoint,
   emitAudit,
+  flushAuditInbox,
   recordAudit,
   systemCtx,
   verifyAuditLog,
@@ -56,6 +57,7 @@ interface RunResult {
   appendsPerSecond: number;
   appendCpuUsPerEvent: { node: number; postgres: number };
   unauditedTransactionsPerSecond: number;
+  unauditedCpuUsPerTransaction: { node: number; postgres: number };
   verifyPerSecond: number;
   verifyCpuUsPerEvent: { node: number; postgres: number };
   checkpointMs: number;
@@ -78,10 +80,11 @@ async function once(): Promise<RunResult> {
       note: "数据主权 / 会話ログ",
     };
 
-    // 1. Appends, two ways. Each writer waits for its event to be chained (read-your-writes), so
-    // both count chained events. (a) standalone events — permission denials, key failure
-    // bursts, secret-store alerts: recordAudit, concurrent callers share a sequencer run; (b) events of a business
-    // transaction: the writer's own BEGIN / inbox INSERT / COMMIT, then the run that chains it.
+    // 1. Appends, two ways; both count chained events. (a) standalone events — permission
+    // denials, key failure bursts, secret-store alerts: recordAudit waits for the sequencer run
+    // that chains the event, and concurrent callers share it; (b) events of a business
+    // transaction: the writer's own BEGIN / row INSERT / inbox INSERT / COMMIT, which returns
+    // without waiting for the chain, so the phase ends when the last event is chained.
     let appended = 0;
     const appendPhase = (write: () => Promise<void>) => {
       appended = 0;
@@ -98,6 +101,7 @@ async function once(): Promise<RunResult> {
               }
             }),
           );
+          await flushAuditInbox(handle.db);
         },
       );
     };
@@ -118,6 +122,10 @@ async function once(): Promise<RunResult> {
       }),
     );
     total += appended;
+    const { rows: chained } = await handle.pool.query<{ n: number }>(
+      "select count(*)::int as n from audit_events where action = 'bench.append'",
+    );
+    if (chained[0]!.n !== appended) throw new Error(`${appended} events emitted, ${chained[0]!.n} chained`);
     const unaudited = await appendPhase(() => withTransaction(ctx, (tx) => business(tx)));
 
     // 2. Fill up to verifyEvents quickly (batched transactions), sign a checkpoint, then verify.
@@ -161,6 +169,10 @@ async function once(): Promise<RunResult> {
       appendsPerSecond: append.perSecond,
       appendCpuUsPerEvent: { node: append.nodeCpuUsPerEvent, postgres: append.postgresCpuUsPerEvent },
       unauditedTransactionsPerSecond: unaudited.perSecond,
+      unauditedCpuUsPerTransaction: {
+        node: unaudited.nodeCpuUsPerEvent,
+        postgres: unaudited.postgresCpuUsPerEvent,
+      },
       verifyPerSecond: verified.perSecond,
       verifyCpuUsPerEvent: verified.cpu,
       checkpointMs: Math.round(checkpointMs),

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { InProcessQueue, type Queue } from "@enclave/core";
+import { flushAuditInbox, InProcessQueue, type Queue } from "@enclave/core";
 import { migrateDatabase, migrationStatus, openDatabase, type DatabaseHandle } from "@enclave/db";
 import type { Config } from "./config.ts";
 import { BullmqQueue } from "./jobs/bullmq-queue.ts";
@@ -48,6 +48,11 @@ export async function openRuntime(config: Config, log: Logger, opts: RuntimeOpti
     queue,
     close: async () => {
       await queue.close();
+      // Chain what this process's transactions committed (it would wait in the inbox for the
+      // next process's flush otherwise); a failure here loses nothing.
+      await flushAuditInbox(database.db).catch((err: unknown) =>
+        log.warn({ err }, "audit events stay pending in audit_inbox until the next flush"),
+      );
       await database.close();
     },
   };

@@ -13,6 +13,7 @@ import {
   emitAudit,
   systemCtx,
   withTransaction,
+  flushAuditInbox,
 } from "@enclave/core";
 import { createTestApp, TEST_SECRET_KEY, type TestApp } from "./helpers.ts";
 import type { ConsoleClient } from "./console-client.ts";
@@ -56,6 +57,7 @@ describe("audit trail in the console", () => {
       .map((l) => JSON.parse(l) as { type: string; note?: string });
     expect(lines.some((l) => l.type === "event")).toBe(true);
     expect(lines.find((l) => l.type === "checkpoint")?.note).toMatch(/^enclave\.local\/audit\n\d+\n/);
+    await flushAuditInbox(t.database.db);
     const exports = await t.database.db
       .select()
       .from(auditEvents)
@@ -139,6 +141,7 @@ describe("permission denials", () => {
       expect((await member.post("/console/api/workspaces", { name: "x" }, { csrf: false })).statusCode).toBe(
         403,
       );
+      await flushAuditInbox(t.database.db);
       const rows = await t.database.db
         .select()
         .from(auditEvents)

@@ -79,6 +79,10 @@ async function withCliDatabase(
   try {
     await fn(database);
   } finally {
+    // Events the command's transactions committed are chained before it exits (best effort:
+    // they are durable in audit_inbox either way).
+    const { flushAuditInbox } = await import("@enclave/core");
+    await flushAuditInbox(database.db).catch(() => {});
     await database.close();
   }
 }

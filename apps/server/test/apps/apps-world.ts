@@ -1,9 +1,9 @@
 // A workspace with one member of every role, plus an intruder who owns another workspace, and
 // direct-insert seeders for what other parts of the platform would write (providers, chats).
 import pino from "pino";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { auditEvents, conversations, endUsers, messages, modelProviders, type Database } from "@enclave/db";
-import type { Ctx } from "@enclave/core";
+import { flushAuditInbox, type Ctx } from "@enclave/core";
 import type { ConsoleClient } from "../console-client.ts";
 import type { TestApp } from "../helpers.ts";
 import { addMember, setupOwner } from "../identity-world.ts";
@@ -121,8 +121,10 @@ export async function seedConversation(
   return { conversationId: conversation!.id, messageIds, endUserId: endUser!.id };
 }
 
+/** The chained events of one action (after a flush: transactions return before their events are chained). */
 export async function auditOf(db: Database, action: string) {
-  return db.select().from(auditEvents).where(eq(auditEvents.action, action));
+  await flushAuditInbox(db);
+  return db.select().from(auditEvents).where(eq(auditEvents.action, action)).orderBy(asc(auditEvents.seq));
 }
 
 /** A bare ctx for calling core verbs directly (the way the HTTP plugins do). */

@@ -1,3 +1,4 @@
+import { flushAuditInbox } from "@enclave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { auditEvents, workspaceMembers } from "@enclave/db";
@@ -182,6 +183,7 @@ describe("members and roles", () => {
       "member.remove",
       "workspace.transfer_ownership",
     ];
+    await flushAuditInbox(t.database.db);
     const rows = await t.database.db.select().from(auditEvents).where(inArray(auditEvents.action, actions));
     expect(new Set(rows.map((r) => r.action))).toEqual(new Set(actions));
     for (const row of rows) expect(row.ip).toBe("127.0.0.1");
@@ -209,6 +211,7 @@ describe("workspaces", () => {
     expect((await owner.get("/console/api/account")).json()).toMatchObject({
       workspace: { id: second, name: "Second", role: "owner" },
     });
+    await flushAuditInbox(t.database.db);
     const audit = await t.database.db
       .select()
       .from(auditEvents)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inArray } from "drizzle-orm";
 import { auditEvents } from "@enclave/db";
-import { totpCode, totpStep } from "@enclave/core";
+import { totpCode, totpStep, flushAuditInbox } from "@enclave/core";
 import { createTestApp, type TestApp } from "../helpers.ts";
 import { ConsoleClient } from "../console-client.ts";
 import { addMember, OWNER, PASSWORD, setupOwner } from "../identity-world.ts";
@@ -123,6 +123,7 @@ describe("TOTP multi-factor authentication", () => {
   });
 
   it("audits enrolment, recovery-code use and disabling without any secret or code", async () => {
+    await flushAuditInbox(t.database.db);
     const rows = await t.database.db
       .select()
       .from(auditEvents)

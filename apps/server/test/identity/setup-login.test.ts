@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { auditEvents, workspaces } from "@enclave/db";
-import { issueSetupToken } from "@enclave/core";
+import { issueSetupToken, flushAuditInbox } from "@enclave/core";
 import { createTestApp, type TestApp } from "../helpers.ts";
 import { ConsoleClient } from "../console-client.ts";
 import { OWNER, setupOwner } from "../identity-world.ts";
@@ -51,6 +51,7 @@ describe("first-run setup", () => {
     expect(again.statusCode).toBe(404);
     expect((await c.get("/console/api/setup")).statusCode).toBe(404);
     expect(await issueSetupToken(t.database.db)).toBeNull();
+    await flushAuditInbox(t.database.db);
     const events = await t.database.db
       .select()
       .from(auditEvents)
@@ -173,6 +174,7 @@ describe("sessions", () => {
     });
     expect((await c.get("/console/api/account")).statusCode).toBe(401);
     expect((await a.get("/console/api/account")).statusCode).toBe(200);
+    await flushAuditInbox(t.database.db);
     const events = await t.database.db
       .select()
       .from(auditEvents)
@@ -243,6 +245,7 @@ describe("lockout", () => {
     } finally {
       await restarted.app.close();
     }
+    await flushAuditInbox(t.database.db);
     const lockEvents = await t.database.db
       .select()
       .from(auditEvents)
@@ -299,6 +302,7 @@ describe("parallel guessing", () => {
         ),
       );
       expect(results.every((r) => r.statusCode === 401)).toBe(true);
+      await flushAuditInbox(t.database.db);
       const failures = await t.database.db
         .select()
         .from(auditEvents)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { isFileKey } from "@enclave/core";
+import { isFileKey, flushAuditInbox } from "@enclave/core";
 import {
   makeDocx,
   makeExe,
@@ -118,6 +118,7 @@ describe.each(testDatabaseKinds())("hostile uploads on %s", (kind) => {
   });
 
   it("every document write is audited without its content", async () => {
+    await flushAuditInbox(t.database.db);
     const events = await t.database.db
       .select()
       .from(auditEvents)

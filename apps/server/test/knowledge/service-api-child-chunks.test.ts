@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { indexDocument } from "@enclave/core";
+import { indexDocument, flushAuditInbox } from "@enclave/core";
 import { auditEvents, segments } from "@enclave/db";
 import {
   createKnowledgeApp,
@@ -102,6 +102,7 @@ describe("knowledge service API: child chunks", () => {
     expect(await retrieve("cormorants")).toHaveLength(0);
     expect(((await call("GET", CC())).data.total as number) - 0).toBe(2);
     for (const a of ["create", "update", "delete"]) {
+      await flushAuditInbox(t.database.db);
       const rows = await t.database.db
         .select()
         .from(auditEvents)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { inflateRawSync } from "node:zlib";
-import { indexDocument } from "@enclave/core";
+import { indexDocument, flushAuditInbox } from "@enclave/core";
 import { auditEvents, documents, segments } from "@enclave/db";
 import {
   createKnowledgeApp,
@@ -81,8 +81,10 @@ describe("knowledge service API: batch status, update by text/file, status actio
     );
   };
 
-  const audits = async (action: string) =>
-    (await t.database.db.select().from(auditEvents).where(eq(auditEvents.action, action))).length;
+  const audits = async (action: string) => {
+    await flushAuditInbox(t.database.db);
+    return (await t.database.db.select().from(auditEvents).where(eq(auditEvents.action, action))).length;
+  };
 
   beforeAll(async () => {
     t = await createKnowledgeApp(undefined, { startQueue: false });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { indexDocument } from "@enclave/core";
+import { indexDocument, flushAuditInbox } from "@enclave/core";
 import { auditEvents, documents } from "@enclave/db";
 import {
   createKnowledgeApp,
@@ -202,6 +202,7 @@ describe("knowledge service API: metadata fields, document values and retrieval 
     expect(
       (list.data.doc_metadata as { name: string; count: number }[]).find((f) => f.name === "author")!.count,
     ).toBe(2);
+    await flushAuditInbox(t.database.db);
     expect(
       (
         await t.database.db

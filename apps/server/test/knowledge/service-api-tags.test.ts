@@ -1,3 +1,4 @@
+import { flushAuditInbox } from "@enclave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { auditEvents, datasetTagBindings, knowledgeTags } from "@enclave/db";
@@ -102,6 +103,7 @@ describe("knowledge service API: tags", () => {
       await t.database.db.select().from(datasetTagBindings).where(eq(datasetTagBindings.tagId, docsId)),
     ).toEqual([]);
     for (const action of ["create", "rename", "bind", "unbind", "delete"]) {
+      await flushAuditInbox(t.database.db);
       const n = await t.database.db
         .select()
         .from(auditEvents)

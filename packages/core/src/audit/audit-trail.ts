@@ -5,6 +5,7 @@ import { requirePermission } from "../permissions/require-permission.ts";
 import { recordAudit } from "./emit-audit.ts";
 import type { AuditSettings } from "./checkpoint.ts";
 import { verifyAuditLog, type VerifyReport } from "./verify.ts";
+import { flushBeforeReading } from "./sequencer.ts";
 import { verifierKey } from "./signed-note.ts";
 
 export interface AuditQuery {
@@ -36,6 +37,7 @@ function conditions(ctx: Ctx, q: Omit<AuditQuery, "limit">): SQL[] {
 /** The current workspace's audit events, newest first. Owners and admins only. */
 export async function listAuditEvents(ctx: Ctx, q: AuditQuery) {
   requirePermission(ctx, "audit.read");
+  await flushBeforeReading(ctx.db);
   const rows = await ctx.db
     .select()
     .from(auditEvents)
@@ -52,6 +54,7 @@ export async function listAuditEvents(ctx: Ctx, q: AuditQuery) {
  */
 export async function exportAuditEvents(ctx: Ctx, q: Omit<AuditQuery, "limit">): Promise<string> {
   requirePermission(ctx, "audit.read");
+  await flushBeforeReading(ctx.db);
   const rows = await ctx.db
     .select()
     .from(auditEvents)
@@ -92,6 +95,7 @@ export async function runAuditVerification(
 export async function lastAuditVerification(ctx: Ctx, settings: AuditSettings) {
   requirePermission(ctx, "audit.read");
   const [row] = await ctx.db.select().from(systemState).where(eq(systemState.key, VERIFICATION_KEY)).limit(1);
+  await flushBeforeReading(ctx.db);
   const [latest] = await ctx.db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.size)).limit(1);
   const [{ n } = { n: 0 }] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents);
   return {

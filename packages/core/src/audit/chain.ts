@@ -1,5 +1,5 @@
 import { eq, sql, type SQL } from "drizzle-orm";
-import { auditChainHead, executePrepared, type Transaction } from "@enclave/db";
+import { auditChainHead, executeDeferred, executePrepared, type Transaction } from "@enclave/db";
 import { auditLeafHex, type AuditRow, type HashableRow } from "./leaf.ts";
 
 export {
@@ -88,9 +88,13 @@ export async function writeLinked(tx: Transaction, rows: LinkedRow[], head: Chai
   );
 }
 
-/** Queues a transaction's events in audit_inbox (one prepared statement, whatever the count). */
+/**
+ * Queues a transaction's events in audit_inbox (one prepared statement, whatever the count). It
+ * runs last before COMMIT, so on PostgreSQL it travels with the COMMIT (executeDeferred): an
+ * audited transaction costs no extra round trip, and if the insert fails the COMMIT does not run.
+ */
 export async function insertIntoInbox(tx: Transaction, rows: AuditRowInput[]): Promise<void> {
-  await executePrepared(
+  await executeDeferred(
     tx,
     "enclave_audit_inbox_insert",
     sql`insert into audit_inbox (${EVENT_COLUMNS})

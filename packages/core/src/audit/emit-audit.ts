@@ -4,7 +4,7 @@ import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Transaction } from "@enclave/db";
 import { actorId, type Ctx } from "../context/ctx.ts";
 import { inTransaction, onAfterCommit, onBeforeCommit } from "../context/transaction.ts";
-import { appendToChain, flushAuditInbox } from "./sequencer.ts";
+import { appendToChain, chainCommitted } from "./sequencer.ts";
 import { redactDeep } from "../log/redact.ts";
 import { appendAuditEvents, insertIntoInbox, type AuditRowInput } from "./chain.ts";
 
@@ -23,8 +23,10 @@ const pending = new WeakMap<object, AuditRowInput[]>();
 
 /**
  * Records an audit event in the caller's transaction: just before COMMIT the transaction's events
- * go to the audit inbox (so if that insert fails, the action rolls back with it), and right after
- * COMMIT the sequencer chains them into audit_events, batching concurrent transactions together.
+ * go to the audit inbox (so if that insert fails, the action rolls back with it, and once the
+ * action is committed so is its event). After COMMIT they are handed to the sequencer, which
+ * chains them into audit_events in its next run, batching concurrent transactions together; the
+ * transaction does not wait for that. Readers of the chain call flushAuditInbox first.
  */
 export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInput): Promise<void> {
   const row = auditRow(ctx, event);
@@ -42,12 +44,12 @@ export async function emitAudit(tx: Transaction, ctx: Ctx, event: AuditEventInpu
   ) {
     pending.set(tx, batch);
     onAfterCommit(tx, async (db) => {
-      try {
-        await flushAuditInbox(db);
-      } catch (err) {
-        // Committed and durable in the inbox: the next flush (any process, or the checkpoint timer) chains it.
-        ctx.log.error({ err }, "audit sequencer failed; events stay queued in audit_inbox");
-      }
+      // Durable in the inbox from here on; the sequencer chains it shortly, and readers of the
+      // chain flush first. If that run fails, the next flush (any process, or the checkpoint
+      // timer) chains it.
+      chainCommitted(db, batch, (err) =>
+        ctx.log.error({ err }, "audit sequencer failed; events stay queued in audit_inbox"),
+      );
     });
     return;
   }

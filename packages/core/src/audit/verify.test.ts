@@ -14,6 +14,7 @@ import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { testCtx } from "../../test/ctx.ts";
 import { withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "./emit-audit.ts";
+import { flushAuditInbox } from "./sequencer.ts";
 import { auditLeafHex, type AuditRow } from "./chain.ts";
 import { checkpointOrHeartbeat, createCheckpoint, type AuditSettings } from "./checkpoint.ts";
 import { noteSignerFromSeed } from "./signed-note.ts";
@@ -39,6 +40,8 @@ async function seed(database: DatabaseHandle, n: number, checkpointAt: number): 
     i += batch;
     if (i === checkpointAt) note = (await createCheckpoint(database.db, settings))!.note;
   }
+  // Chained before the attacker gets at them (transactions return before their events are).
+  await flushAuditInbox(database.db);
   return note;
 }
 

@@ -6,6 +6,7 @@ import { withTransaction, inTransaction } from "./transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
 import { testCtx } from "../../test/ctx.ts";
+import { flushAuditInbox } from "../audit/sequencer.ts";
 import type { Ctx } from "./ctx.ts";
 
 // A verb in the house style: write, audit, in one transaction.
@@ -38,6 +39,7 @@ describe.each(testDatabaseKinds())("withTransaction and emitAudit on %s", (kind)
     await renameWorkspace(ctx, workspaceId, "Acme 2");
     const [ws] = await database.db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
     expect(ws?.name).toBe("Acme 2");
+    await flushAuditInbox(database.db);
     const events = await database.db
       .select()
       .from(auditEvents)
@@ -67,6 +69,7 @@ describe.each(testDatabaseKinds())("withTransaction and emitAudit on %s", (kind)
     ).rejects.toThrow("changed my mind");
     const [ws] = await database.db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
     expect(ws?.name).toBe("Acme 2");
+    await flushAuditInbox(database.db);
     const events = await database.db
       .select()
       .from(auditEvents)
@@ -93,6 +96,7 @@ describe.each(testDatabaseKinds())("withTransaction and emitAudit on %s", (kind)
         details: { provider: "openai", apiKey: "sk-canary", nested: { password: "pw-canary" } },
       }),
     );
+    await flushAuditInbox(database.db);
     const [event] = await database.db
       .select()
       .from(auditEvents)

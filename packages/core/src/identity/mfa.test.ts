@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { accounts, auditEvents, recoveryCodes, type DatabaseHandle } from "@enclave/db";
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { testCtx } from "../../test/ctx.ts";
+import { flushAuditInbox } from "../audit/sequencer.ts";
 import type { Ctx } from "../context/ctx.ts";
 import { deriveKey } from "../crypto/keys.ts";
 import { open } from "../crypto/seal.ts";
@@ -100,8 +101,14 @@ describe.each(testDatabaseKinds())("TOTP multi-factor authentication on %s", (ki
 
   const accountRow = async (id: string) =>
     (await database.db.select().from(accounts).where(eq(accounts.id, id)))[0]!;
-  const auditFor = (id: string) =>
-    database.db.select().from(auditEvents).where(eq(auditEvents.targetId, id)).orderBy(asc(auditEvents.seq));
+  const auditFor = async (id: string) => {
+    await flushAuditInbox(database.db);
+    return database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.targetId, id))
+      .orderBy(asc(auditEvents.seq));
+  };
 
   it("enrols: the secret is sealed at rest, a current code confirms it, 10 recovery codes once", async () => {
     const { ctx, accountId, email } = await newUser();

@@ -6,6 +6,7 @@ import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { testCtx } from "../../../test/ctx.ts";
 import { withTransaction } from "../../context/transaction.ts";
 import { emitAudit } from "../emit-audit.ts";
+import { flushAuditInbox } from "../sequencer.ts";
 import { createCheckpoint } from "../checkpoint.ts";
 import { noteSignerFromSeed } from "../signed-note.ts";
 import { shipBatch, startShipping, type AuditSink, type ShipItem } from "./shipper.ts";
@@ -54,6 +55,7 @@ describe.each(testDatabaseKinds())("audit shipping on %s", (kind) => {
       await withTransaction(ctx, (tx, c) =>
         emitAudit(tx, c, { action: "auth.login.failure", outcome: "failure" }),
       );
+    await flushAuditInbox(database.db); // shipping sends what is chained
   };
   beforeAll(async () => {
     database = await createTestDatabase(kind);
