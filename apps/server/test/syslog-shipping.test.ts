@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import type { DatabaseHandle } from "@enclave/db";
 import { createTestDatabase } from "@enclave/db/testing";
-import { emitAudit, startShipping, systemCtx, withTransaction } from "@enclave/core";
+import { emitAudit, flushAuditInbox, startShipping, systemCtx, withTransaction } from "@enclave/core";
 import { SyslogSink } from "../src/audit-sinks/syslog-sink.ts";
 import { FileSink } from "../src/audit-sinks/file-sink.ts";
 
@@ -142,6 +142,7 @@ describe.skipIf(!existsSync(RSYSLOGD))("shipping to a real rsyslog", () => {
     const ctx = systemCtx({ db: database.db, log, services: {} }, "test", "req");
     for (let i = 0; i < n; i++)
       await withTransaction(ctx, (tx, c) => emitAudit(tx, c, { action: "member.invite", details: { i } }));
+    await flushAuditInbox(database.db); // chained, so counting audit_events counts them all
   };
   beforeAll(async () => {
     database = await createTestDatabase();
