@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { auditSinks } from "@enclave/db";
-import { createGuardedFetch, Envelope, LocalKek, type KekRing } from "@enclave/core";
+import { createGuardedFetch, Envelope, flushAuditInbox, LocalKek, type KekRing } from "@enclave/core";
 import { startWorkspaceSinks } from "../src/audit-sinks/workspace-sinks.ts";
 import { createTestApp, type TestApp } from "./helpers.ts";
 import { addMember, setupOwner } from "./identity-world.ts";
@@ -86,6 +86,8 @@ describe("workspace audit sinks", () => {
 
   it("ships only its workspace's events; a rotated header and a disabled sink apply without restart", async () => {
     const envelope = new Envelope(t.database.db, ring);
+    // Chained before shipping starts, so the first batch holds everything emitted so far.
+    await flushAuditInbox(t.database.db);
     const stop = startWorkspaceSinks({
       db: t.database.db,
       envelope,
@@ -110,6 +112,7 @@ describe("workspace audit sinks", () => {
       await new Promise((r) => setTimeout(r, 300));
       const count = received.length;
       await owner.patch("/console/api/workspaces/current", { name: "Acme renamed" });
+      await flushAuditInbox(t.database.db); // chained: an enabled sink would ship it within the wait
       await new Promise((r) => setTimeout(r, 300));
       expect(received.length).toBe(count);
       const ids = docs().map((d) => d.event.id);

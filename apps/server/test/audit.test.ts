@@ -13,9 +13,8 @@ import {
   emitAudit,
   systemCtx,
   withTransaction,
-  flushAuditInbox,
 } from "@enclave/core";
-import { createTestApp, TEST_SECRET_KEY, type TestApp } from "./helpers.ts";
+import { auditRows, createTestApp, TEST_SECRET_KEY, type TestApp } from "./helpers.ts";
 import type { ConsoleClient } from "./console-client.ts";
 import { addMember, setupOwner } from "./identity-world.ts";
 
@@ -57,11 +56,7 @@ describe("audit trail in the console", () => {
       .map((l) => JSON.parse(l) as { type: string; note?: string });
     expect(lines.some((l) => l.type === "event")).toBe(true);
     expect(lines.find((l) => l.type === "checkpoint")?.note).toMatch(/^enclave\.local\/audit\n\d+\n/);
-    await flushAuditInbox(t.database.db);
-    const exports = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "audit.export"));
+    const exports = await auditRows(t.database.db, eq(auditEvents.action, "audit.export"));
     expect(exports).toHaveLength(1);
   });
 
@@ -141,11 +136,7 @@ describe("permission denials", () => {
       expect((await member.post("/console/api/workspaces", { name: "x" }, { csrf: false })).statusCode).toBe(
         403,
       );
-      await flushAuditInbox(t.database.db);
-      const rows = await t.database.db
-        .select()
-        .from(auditEvents)
-        .where(eq(auditEvents.action, "auth.permission.denied"));
+      const rows = await auditRows(t.database.db, eq(auditEvents.action, "auth.permission.denied"));
       expect(rows.map((r) => r.details)).toEqual([
         {
           code: "forbidden",

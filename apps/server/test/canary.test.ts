@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { auditEvents } from "@enclave/db";
-import { issueSetupToken, totpCode, totpStep, flushAuditInbox } from "@enclave/core";
-import { captureLogs, createTestApp } from "./helpers.ts";
+import { issueSetupToken, totpCode, totpStep } from "@enclave/core";
+import { auditRows, captureLogs, createTestApp } from "./helpers.ts";
 import { ConsoleClient } from "./console-client.ts";
 
 /**
@@ -99,8 +98,7 @@ describe("secret canaries", () => {
         ...sessionTokens,
         inviteToken,
       ];
-      await flushAuditInbox(t.database.db);
-      const audit = JSON.stringify(await t.database.db.select().from(auditEvents));
+      const audit = JSON.stringify(await auditRows(t.database.db));
       const haystacks = { responses: bodies.join("\n"), logs: logs.text(), audit };
       for (const [where, text] of Object.entries(haystacks)) {
         for (const secret of secrets)

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
-import { InProcessQueue } from "@enclave/core";
-import type { DatabaseHandle } from "@enclave/db";
+import { asc, type SQL } from "drizzle-orm";
+import { flushAuditInbox, InProcessQueue } from "@enclave/core";
+import { auditEvents, type Database, type DatabaseHandle } from "@enclave/db";
 import { createTestDatabase } from "@enclave/db/testing";
 import { loadConfig, type Config } from "../src/config.ts";
 import { buildApp, type AppDeps } from "../src/http/build-app.ts";
@@ -59,4 +60,13 @@ export async function createTestApp(
       await database.close();
     },
   };
+}
+
+/**
+ * The audit events matching `where`, in seq order, read after a flush: a transaction returns
+ * before its events are chained into audit_events.
+ */
+export async function auditRows(db: Database, where?: SQL) {
+  await flushAuditInbox(db);
+  return db.select().from(auditEvents).where(where).orderBy(asc(auditEvents.seq));
 }

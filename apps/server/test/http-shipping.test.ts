@@ -7,6 +7,7 @@ import { createTestDatabase } from "@enclave/db/testing";
 import {
   createGuardedFetch,
   emitAudit,
+  flushAuditInbox,
   shipBatch,
   startShipping,
   systemCtx,
@@ -57,6 +58,7 @@ describe("shipping to an HTTP(S) SIEM", () => {
     const ctx = systemCtx({ db: database.db, log, services: {} }, "test", "req");
     for (let i = 0; i < n; i++)
       await withTransaction(ctx, (tx, c) => emitAudit(tx, c, { action: "member.remove" }));
+    await flushAuditInbox(database.db); // shipping sends what is chained
   };
   beforeAll(async () => {
     database = await createTestDatabase();

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { migrateDatabase, openPglite, workspaces } from "@enclave/db";
+import { inArray, sql } from "drizzle-orm";
+import { auditEvents, migrateDatabase, openPglite, queryRows, workspaces } from "@enclave/db";
 import { createGuardedFetch, Envelope, LocalKek, VaultClient, VaultTransitKek } from "@enclave/core";
 import { VaultStub } from "@enclave/core/testing/vault-stub";
 import { TEST_SECRET_KEY } from "./helpers.ts";
@@ -69,6 +70,13 @@ describe("`enclave keys rotate`", { timeout: 120_000 }, () => {
           ct,
         ),
       ).toBe("sk-canary");
+      // Read without a flush on purpose: each command chained its own events before exiting.
+      const chained = await after.db
+        .select({ action: auditEvents.action })
+        .from(auditEvents)
+        .where(inArray(auditEvents.action, ["keys.kek.rotate", "keys.data_keys.rotate"]));
+      expect(chained.map((e) => e.action).sort()).toEqual(["keys.data_keys.rotate", "keys.kek.rotate"]);
+      expect(await queryRows(after.db, sql`select id from audit_inbox`)).toEqual([]);
     } finally {
       await after.close();
     }

@@ -1,6 +1,8 @@
-// Test-only: a Ctx over a test database, for verb tests.
+// Test-only: a Ctx over a test database, and the audit events it recorded, for verb tests.
 import pino from "pino";
-import type { DatabaseHandle } from "@enclave/db";
+import { asc, type SQL } from "drizzle-orm";
+import { auditEvents, type Database, type DatabaseHandle } from "@enclave/db";
+import { flushAuditInbox } from "../src/audit/sequencer.ts";
 import type { Actor, Ctx } from "../src/context/ctx.ts";
 
 export function testCtx(database: DatabaseHandle, overrides: Partial<Ctx> & { actor?: Actor } = {}): Ctx {
@@ -15,4 +17,13 @@ export function testCtx(database: DatabaseHandle, overrides: Partial<Ctx> & { ac
     services: {},
     ...overrides,
   };
+}
+
+/**
+ * The audit events matching `where`, in seq order, read after a flush: a transaction returns
+ * before its events are chained into audit_events.
+ */
+export async function auditRows(db: Database, where?: SQL) {
+  await flushAuditInbox(db);
+  return db.select().from(auditEvents).where(where).orderBy(asc(auditEvents.seq));
 }

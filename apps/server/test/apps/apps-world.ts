@@ -1,11 +1,11 @@
 // A workspace with one member of every role, plus an intruder who owns another workspace, and
 // direct-insert seeders for what other parts of the platform would write (providers, chats).
 import pino from "pino";
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { auditEvents, conversations, endUsers, messages, modelProviders, type Database } from "@enclave/db";
-import { flushAuditInbox, type Ctx } from "@enclave/core";
+import type { Ctx } from "@enclave/core";
 import type { ConsoleClient } from "../console-client.ts";
-import type { TestApp } from "../helpers.ts";
+import { auditRows, type TestApp } from "../helpers.ts";
 import { addMember, setupOwner } from "../identity-world.ts";
 
 export interface AppsWorld {
@@ -121,10 +121,9 @@ export async function seedConversation(
   return { conversationId: conversation!.id, messageIds, endUserId: endUser!.id };
 }
 
-/** The chained events of one action (after a flush: transactions return before their events are chained). */
-export async function auditOf(db: Database, action: string) {
-  await flushAuditInbox(db);
-  return db.select().from(auditEvents).where(eq(auditEvents.action, action)).orderBy(asc(auditEvents.seq));
+/** The chained events of one action, in seq order (see auditRows). */
+export function auditOf(db: Database, action: string) {
+  return auditRows(db, eq(auditEvents.action, action));
 }
 
 /** A bare ctx for calling core verbs directly (the way the HTTP plugins do). */

@@ -1,8 +1,7 @@
-import { flushAuditInbox } from "@enclave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { auditEvents, workspaceMembers } from "@enclave/db";
-import { createTestApp, type TestApp } from "../helpers.ts";
+import { auditRows, createTestApp, type TestApp } from "../helpers.ts";
 import { ConsoleClient } from "../console-client.ts";
 import { addMember, OWNER, PASSWORD, setupOwner } from "../identity-world.ts";
 
@@ -183,8 +182,7 @@ describe("members and roles", () => {
       "member.remove",
       "workspace.transfer_ownership",
     ];
-    await flushAuditInbox(t.database.db);
-    const rows = await t.database.db.select().from(auditEvents).where(inArray(auditEvents.action, actions));
+    const rows = await auditRows(t.database.db, inArray(auditEvents.action, actions));
     expect(new Set(rows.map((r) => r.action))).toEqual(new Set(actions));
     for (const row of rows) expect(row.ip).toBe("127.0.0.1");
     expect(JSON.stringify(rows)).not.toContain(PASSWORD);
@@ -211,11 +209,7 @@ describe("workspaces", () => {
     expect((await owner.get("/console/api/account")).json()).toMatchObject({
       workspace: { id: second, name: "Second", role: "owner" },
     });
-    await flushAuditInbox(t.database.db);
-    const audit = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "workspace.switch"));
+    const audit = await auditRows(t.database.db, eq(auditEvents.action, "workspace.switch"));
     expect(audit).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inArray } from "drizzle-orm";
 import { auditEvents } from "@enclave/db";
-import { totpCode, totpStep, flushAuditInbox } from "@enclave/core";
-import { createTestApp, type TestApp } from "../helpers.ts";
+import { totpCode, totpStep } from "@enclave/core";
+import { auditRows, createTestApp, type TestApp } from "../helpers.ts";
 import { ConsoleClient } from "../console-client.ts";
 import { addMember, OWNER, PASSWORD, setupOwner } from "../identity-world.ts";
 
@@ -123,18 +123,15 @@ describe("TOTP multi-factor authentication", () => {
   });
 
   it("audits enrolment, recovery-code use and disabling without any secret or code", async () => {
-    await flushAuditInbox(t.database.db);
-    const rows = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(
-        inArray(auditEvents.action, [
-          "mfa.totp.enabled",
-          "mfa.totp.disabled",
-          "mfa.recovery_code.used",
-          "auth.mfa.failure",
-        ]),
-      );
+    const rows = await auditRows(
+      t.database.db,
+      inArray(auditEvents.action, [
+        "mfa.totp.enabled",
+        "mfa.totp.disabled",
+        "mfa.recovery_code.used",
+        "auth.mfa.failure",
+      ]),
+    );
     expect(new Set(rows.map((r) => r.action))).toEqual(
       new Set(["mfa.totp.enabled", "mfa.totp.disabled", "mfa.recovery_code.used", "auth.mfa.failure"]),
     );

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { auditEvents, workspaces } from "@enclave/db";
-import { issueSetupToken, flushAuditInbox } from "@enclave/core";
-import { createTestApp, type TestApp } from "../helpers.ts";
+import { issueSetupToken } from "@enclave/core";
+import { auditRows, createTestApp, type TestApp } from "../helpers.ts";
 import { ConsoleClient } from "../console-client.ts";
 import { OWNER, setupOwner } from "../identity-world.ts";
 
@@ -51,11 +51,7 @@ describe("first-run setup", () => {
     expect(again.statusCode).toBe(404);
     expect((await c.get("/console/api/setup")).statusCode).toBe(404);
     expect(await issueSetupToken(t.database.db)).toBeNull();
-    await flushAuditInbox(t.database.db);
-    const events = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "setup.complete"));
+    const events = await auditRows(t.database.db, eq(auditEvents.action, "setup.complete"));
     expect(events).toHaveLength(1);
     expect(JSON.stringify(events)).not.toContain(OWNER.password);
   });
@@ -174,11 +170,7 @@ describe("sessions", () => {
     });
     expect((await c.get("/console/api/account")).statusCode).toBe(401);
     expect((await a.get("/console/api/account")).statusCode).toBe(200);
-    await flushAuditInbox(t.database.db);
-    const events = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "auth.session.revoke"));
+    const events = await auditRows(t.database.db, eq(auditEvents.action, "auth.session.revoke"));
     expect(events.map((e) => e.targetId)).toContain(bSession);
   });
 
@@ -245,16 +237,12 @@ describe("lockout", () => {
     } finally {
       await restarted.app.close();
     }
-    await flushAuditInbox(t.database.db);
-    const lockEvents = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, "auth.login.locked"), eq(auditEvents.ip, "198.51.100.20")));
+    const lockEvents = await auditRows(
+      t.database.db,
+      and(eq(auditEvents.action, "auth.login.locked"), eq(auditEvents.ip, "198.51.100.20")),
+    );
     expect(lockEvents).toHaveLength(1);
-    const failures = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "auth.login.failure"));
+    const failures = await auditRows(t.database.db, eq(auditEvents.action, "auth.login.failure"));
     expect(failures.length).toBeGreaterThanOrEqual(5);
     expect(JSON.stringify(failures)).not.toContain("wrong password");
   });
@@ -302,15 +290,8 @@ describe("parallel guessing", () => {
         ),
       );
       expect(results.every((r) => r.statusCode === 401)).toBe(true);
-      await flushAuditInbox(t.database.db);
-      const failures = await t.database.db
-        .select()
-        .from(auditEvents)
-        .where(eq(auditEvents.action, "auth.login.failure"));
-      const blocked = await t.database.db
-        .select()
-        .from(auditEvents)
-        .where(eq(auditEvents.action, "auth.login.blocked"));
+      const failures = await auditRows(t.database.db, eq(auditEvents.action, "auth.login.failure"));
+      const blocked = await auditRows(t.database.db, eq(auditEvents.action, "auth.login.blocked"));
       expect(failures).toHaveLength(5);
       expect(blocked).toHaveLength(5);
       expect(

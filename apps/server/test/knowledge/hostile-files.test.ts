@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { isFileKey, flushAuditInbox } from "@enclave/core";
+import { isFileKey } from "@enclave/core";
 import {
   makeDocx,
   makeExe,
@@ -10,6 +10,7 @@ import {
 } from "@enclave/core/testing/knowledge-corpus";
 import { auditEvents, documents } from "@enclave/db";
 import { testDatabaseKinds } from "@enclave/db/testing";
+import { auditRows } from "../helpers.ts";
 import {
   createDataset,
   createKnowledgeApp,
@@ -118,11 +119,7 @@ describe.each(testDatabaseKinds())("hostile uploads on %s", (kind) => {
   });
 
   it("every document write is audited without its content", async () => {
-    await flushAuditInbox(t.database.db);
-    const events = await t.database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "dataset.document.create"));
+    const events = await auditRows(t.database.db, eq(auditEvents.action, "dataset.document.create"));
     expect(events.length).toBeGreaterThanOrEqual(7);
     const text = JSON.stringify(events);
     expect(text).not.toContain("数据主权");

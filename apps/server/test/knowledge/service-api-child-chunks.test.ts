@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { indexDocument, flushAuditInbox } from "@enclave/core";
+import { indexDocument } from "@enclave/core";
 import { auditEvents, segments } from "@enclave/db";
+import { auditRows } from "../helpers.ts";
 import {
   createKnowledgeApp,
   PARAGRAPHS,
@@ -102,11 +103,7 @@ describe("knowledge service API: child chunks", () => {
     expect(await retrieve("cormorants")).toHaveLength(0);
     expect(((await call("GET", CC())).data.total as number) - 0).toBe(2);
     for (const a of ["create", "update", "delete"]) {
-      await flushAuditInbox(t.database.db);
-      const rows = await t.database.db
-        .select()
-        .from(auditEvents)
-        .where(eq(auditEvents.action, `dataset.child_chunk.${a}`));
+      const rows = await auditRows(t.database.db, eq(auditEvents.action, `dataset.child_chunk.${a}`));
       expect(rows.length, a).toBe(1);
     }
   });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, inArray } from "drizzle-orm";
 import { inflateRawSync } from "node:zlib";
-import { indexDocument, flushAuditInbox } from "@enclave/core";
+import { indexDocument } from "@enclave/core";
 import { auditEvents, documents, segments } from "@enclave/db";
+import { auditRows } from "../helpers.ts";
 import {
   createKnowledgeApp,
   PARAGRAPHS,
@@ -81,10 +82,8 @@ describe("knowledge service API: batch status, update by text/file, status actio
     );
   };
 
-  const audits = async (action: string) => {
-    await flushAuditInbox(t.database.db);
-    return (await t.database.db.select().from(auditEvents).where(eq(auditEvents.action, action))).length;
-  };
+  const audits = async (action: string) =>
+    (await auditRows(t.database.db, eq(auditEvents.action, action))).length;
 
   beforeAll(async () => {
     t = await createKnowledgeApp(undefined, { startQueue: false });

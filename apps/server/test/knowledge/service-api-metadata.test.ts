@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { indexDocument, flushAuditInbox } from "@enclave/core";
+import { indexDocument } from "@enclave/core";
 import { auditEvents, documents } from "@enclave/db";
+import { auditRows } from "../helpers.ts";
 import {
   createKnowledgeApp,
   PARAGRAPHS,
@@ -202,15 +203,9 @@ describe("knowledge service API: metadata fields, document values and retrieval 
     expect(
       (list.data.doc_metadata as { name: string; count: number }[]).find((f) => f.name === "author")!.count,
     ).toBe(2);
-    await flushAuditInbox(t.database.db);
-    expect(
-      (
-        await t.database.db
-          .select()
-          .from(auditEvents)
-          .where(eq(auditEvents.action, "dataset.document.metadata"))
-      ).length,
-    ).toBe(2);
+    expect(await auditRows(t.database.db, eq(auditEvents.action, "dataset.document.metadata"))).toHaveLength(
+      2,
+    );
   });
 
   it("retrieval filters: every operator, and/or, built-in fields", async () => {

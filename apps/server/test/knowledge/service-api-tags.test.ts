@@ -1,7 +1,7 @@
-import { flushAuditInbox } from "@enclave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { auditEvents, datasetTagBindings, knowledgeTags } from "@enclave/db";
+import { auditRows } from "../helpers.ts";
 import {
   createDataset as createViaConsole,
   createKnowledgeApp,
@@ -103,11 +103,7 @@ describe("knowledge service API: tags", () => {
       await t.database.db.select().from(datasetTagBindings).where(eq(datasetTagBindings.tagId, docsId)),
     ).toEqual([]);
     for (const action of ["create", "rename", "bind", "unbind", "delete"]) {
-      await flushAuditInbox(t.database.db);
-      const n = await t.database.db
-        .select()
-        .from(auditEvents)
-        .where(eq(auditEvents.action, `dataset.tag.${action}`));
+      const n = await auditRows(t.database.db, eq(auditEvents.action, `dataset.tag.${action}`));
       expect(n.length, action).toBeGreaterThan(0);
     }
   });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { auditEvents, modelProviders } from "@enclave/db";
-import { flushAuditInbox } from "@enclave/core";
-import { captureLogs, createTestApp, type TestApp } from "../helpers.ts";
+import { modelProviders } from "@enclave/db";
+import { auditRows, captureLogs, createTestApp, type TestApp } from "../helpers.ts";
 import { ALLOWLIST, createProvider, PROVIDERS, setupModelsWorld, type ModelsWorld } from "./models-world.ts";
 
 const KEY = "sk-proj-CANARYaaaa1111bbbb2222cccc3333dddd";
@@ -210,8 +209,7 @@ describe("model providers: CRUD, masks, roles, isolation", () => {
     expect((await w.owner.delete(`${PROVIDERS}/${other}`)).statusCode).toBe(204);
     expect((await w.owner.get(`${PROVIDERS}/${other}`)).statusCode).toBe(404);
     expect((await w.owner.delete(`${PROVIDERS}/${other}`)).statusCode).toBe(404);
-    await flushAuditInbox(t.database.db);
-    const rows = await t.database.db.select().from(auditEvents);
+    const rows = await auditRows(t.database.db);
     const actions = rows.map((r) => r.action);
     for (const a of [
       "model_provider.create",

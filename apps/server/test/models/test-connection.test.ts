@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateText } from "ai";
 import { eq, ne } from "drizzle-orm";
-import { auditEvents, modelProviders } from "@enclave/db";
-import { AppError, classifyProviderError, flushAuditInbox, resolveChatModel } from "@enclave/core";
-import { captureLogs, createTestApp, type TestApp } from "../helpers.ts";
+import { modelProviders } from "@enclave/db";
+import { AppError, classifyProviderError, resolveChatModel } from "@enclave/core";
+import { auditRows, captureLogs, createTestApp, type TestApp } from "../helpers.ts";
 import { FAKE_MODEL, startFakeModelServer, type FakeModelServer } from "../fixtures/fake-model-server.ts";
 import {
   ALLOWLIST,
@@ -314,8 +314,7 @@ describe("test connection, SSRF guard and the outbound allowlist", () => {
   });
 
   it("the key never appears in a response, a log line or the audit trail", async () => {
-    await flushAuditInbox(t.database.db);
-    const audit = JSON.stringify(await t.database.db.select().from(auditEvents));
+    const audit = JSON.stringify(await auditRows(t.database.db));
     expect(audit).toContain("model_provider.test");
     expect(audit).not.toContain("CANARY");
     expect(bodies.join("\n")).not.toContain("CANARY");

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
 import {
   auditChainHead,
   auditCheckpoints,
   auditEvents,
+  auditInbox,
   openPostgres,
   type Database,
   type DatabaseHandle,
@@ -110,6 +112,22 @@ describe.each(matrix)("audit hash chain on %s, %s", (kind, variant) => {
       problems: [],
     });
     expect(report.externalCheckpoint).toEqual({ size: 20, ok: true });
+  });
+
+  it("verifies events still pending in the inbox (committed, not yet chained) too", async () => {
+    database = await createTestDatabase(kind);
+    await seed(database, 3, 0);
+    // Committed outside withTransaction, so no sequencer was told: as a crashed process leaves them.
+    await database.db.insert(auditInbox).values(
+      Array.from({ length: 2 }, () => ({
+        id: uuidv7(),
+        actorType: "system" as const,
+        action: "test.pending",
+        outcome: "success" as const,
+      })),
+    );
+    expect(await verifyAuditLog(database.db, verifyOpts)).toMatchObject({ ok: true, events: 5 });
+    expect(await database.db.select().from(auditInbox)).toEqual([]);
   });
 
   it("a rolled-back transaction leaves no gap in seq", async () => {

@@ -61,7 +61,9 @@ const RANGE_SIZE = 1 << 15;
 export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise<VerifyReport> {
   // Everything committed so far is verified, events still pending in the inbox included; a
   // read-only verifier role cannot chain them (no access to the inbox) and verifies what is chained.
-  await flushBeforeReading(db).catch(() => {});
+  await flushBeforeReading(db).catch((err: unknown) => {
+    if (!permissionDenied(err)) throw err;
+  });
   const started = performance.now();
   const plan = await planVerification(db, opts);
   try {
@@ -69,6 +71,14 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
   } finally {
     await Promise.all((plan.parallel?.workers ?? []).map((w) => w.terminate()));
   }
+}
+
+/** SQLSTATE 42501 (insufficient_privilege), on the error or one it wraps. */
+function permissionDenied(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "42501") return true;
+  }
+  return false;
 }
 
 async function verifyPlanned(

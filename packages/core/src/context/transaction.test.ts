@@ -5,8 +5,7 @@ import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
 import { withTransaction, inTransaction } from "./transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
 import { AppError } from "../errors/app-error.ts";
-import { testCtx } from "../../test/ctx.ts";
-import { flushAuditInbox } from "../audit/sequencer.ts";
+import { auditRows, testCtx } from "../../test/ctx.ts";
 import type { Ctx } from "./ctx.ts";
 
 // A verb in the house style: write, audit, in one transaction.
@@ -39,11 +38,7 @@ describe.each(testDatabaseKinds())("withTransaction and emitAudit on %s", (kind)
     await renameWorkspace(ctx, workspaceId, "Acme 2");
     const [ws] = await database.db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
     expect(ws?.name).toBe("Acme 2");
-    await flushAuditInbox(database.db);
-    const events = await database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "workspace.rename"));
+    const events = await auditRows(database.db, eq(auditEvents.action, "workspace.rename"));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       workspaceId,
@@ -69,12 +64,7 @@ describe.each(testDatabaseKinds())("withTransaction and emitAudit on %s", (kind)
     ).rejects.toThrow("changed my mind");
     const [ws] = await database.db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
     expect(ws?.name).toBe("Acme 2");
-    await flushAuditInbox(database.db);
-    const events = await database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "workspace.rename"));
-    expect(events).toHaveLength(1);
+    expect(await auditRows(database.db, eq(auditEvents.action, "workspace.rename"))).toHaveLength(1);
   });
 
   it("if the audit row cannot be written, the action does not happen", async () => {
@@ -96,11 +86,7 @@ describe.each(testDatabaseKinds())("withTransaction and emitAudit on %s", (kind)
         details: { provider: "openai", apiKey: "sk-canary", nested: { password: "pw-canary" } },
       }),
     );
-    await flushAuditInbox(database.db);
-    const [event] = await database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, "provider.update"));
+    const [event] = await auditRows(database.db, eq(auditEvents.action, "provider.update"));
     expect(event?.details).toEqual({
       provider: "openai",
       apiKey: "[REDACTED]",

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { accounts, auditEvents, recoveryCodes, type DatabaseHandle } from "@enclave/db";
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
-import { testCtx } from "../../test/ctx.ts";
-import { flushAuditInbox } from "../audit/sequencer.ts";
+import { auditRows, testCtx } from "../../test/ctx.ts";
 import type { Ctx } from "../context/ctx.ts";
 import { deriveKey } from "../crypto/keys.ts";
 import { open } from "../crypto/seal.ts";
@@ -101,14 +100,7 @@ describe.each(testDatabaseKinds())("TOTP multi-factor authentication on %s", (ki
 
   const accountRow = async (id: string) =>
     (await database.db.select().from(accounts).where(eq(accounts.id, id)))[0]!;
-  const auditFor = async (id: string) => {
-    await flushAuditInbox(database.db);
-    return database.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.targetId, id))
-      .orderBy(asc(auditEvents.seq));
-  };
+  const auditFor = (id: string) => auditRows(database.db, eq(auditEvents.targetId, id));
 
   it("enrols: the secret is sealed at rest, a current code confirms it, 10 recovery codes once", async () => {
     const { ctx, accountId, email } = await newUser();

@@ -6,8 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { auditEvents, authThrottles, migrateDatabase, openPglite, type DatabaseHandle } from "@enclave/db";
 import { createTestDatabase, testDatabaseKinds } from "@enclave/db/testing";
-import { testCtx } from "../../test/ctx.ts";
-import { flushAuditInbox } from "../audit/sequencer.ts";
+import { auditRows, testCtx } from "../../test/ctx.ts";
 import type { Ctx } from "../context/ctx.ts";
 import { defaultIdentitySettings, type IdentitySettings } from "./settings.ts";
 import {
@@ -54,14 +53,8 @@ describe.each(testDatabaseKinds())("login throttle on %s", (kind) => {
   }
   const allowed = async (email: string, ip: string, now: Date) =>
     (await checkLoginAllowed(ctxFor(ip), { email, ip, now })).allowed;
-  const events = async (action: string, ip: string) => {
-    await flushAuditInbox(database.db);
-    return database.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, action), eq(auditEvents.ip, ip)))
-      .orderBy(auditEvents.seq);
-  };
+  const events = (action: string, ip: string) =>
+    auditRows(database.db, and(eq(auditEvents.action, action), eq(auditEvents.ip, ip)));
   const row = async (key: string) =>
     (await database.db.select().from(authThrottles).where(eq(authThrottles.key, key)))[0];
 
