@@ -24,6 +24,14 @@ export async function queryRows<T>(db: Pick<Database, "execute">, query: SQL): P
   return result.rows;
 }
 
+/** Whether `err`, or an error it wraps (Drizzle wraps driver errors in `cause`), has this SQLSTATE. */
+export function hasSqlState(err: unknown, code: string): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === code) return true;
+  }
+  return false;
+}
+
 const dialect = new PgDialect();
 
 /**

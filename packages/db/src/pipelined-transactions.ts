@@ -132,7 +132,6 @@ function textOf(config: unknown): string | undefined {
   return undefined;
 }
 
-/** Wraps a freshly connected pool client (call from the pool's "connect" event). */
 const resets = new WeakMap<object, () => void>();
 
 /** Forgets any transaction state (call when the pool hands the client out). */
@@ -140,6 +139,7 @@ export function resetPipelinedClient(client: pg.PoolClient): void {
   resets.get(client)?.();
 }
 
+/** Wraps a freshly connected pool client (call from the pool's "connect" event). */
 export function pipelineTransactions(client: pg.PoolClient): void {
   const original = client.query.bind(client) as QueryFn;
   let inTransaction = false;
@@ -176,8 +176,7 @@ export function pipelineTransactions(client: pg.PoolClient): void {
       typeof callback === "function" ||
       typeof (config as { submit?: unknown }).submit === "function";
     if (plain) return original(config, values, callback);
-    const keyword = text.trimStart().slice(0, 8).toLowerCase();
-    if (keyword.startsWith("begin")) {
+    if (/^\s*begin\b/i.test(text)) {
       inTransaction = true;
       if (text === "begin") {
         beginHeld = true;

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
-import { auditChainHead, auditCheckpoints, queryRows, type Database } from "@enclave/db";
+import { auditChainHead, auditCheckpoints, hasSqlState, queryRows, type Database } from "@enclave/db";
 import type { KeyObject } from "node:crypto";
 import { GENESIS_HASH } from "./leaf.ts";
 import { flushBeforeReading } from "./sequencer.ts";
@@ -62,7 +62,7 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
   // Everything committed so far is verified, events still pending in the inbox included; a
   // read-only verifier role cannot chain them (no access to the inbox) and verifies what is chained.
   await flushBeforeReading(db).catch((err: unknown) => {
-    if (!permissionDenied(err)) throw err;
+    if (!hasSqlState(err, "42501")) throw err; // insufficient_privilege
   });
   const started = performance.now();
   const plan = await planVerification(db, opts);
@@ -71,14 +71,6 @@ export async function verifyAuditLog(db: Database, opts: VerifyOptions): Promise
   } finally {
     await Promise.all((plan.parallel?.workers ?? []).map((w) => w.terminate()));
   }
-}
-
-/** SQLSTATE 42501 (insufficient_privilege), on the error or one it wraps. */
-function permissionDenied(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "42501") return true;
-  }
-  return false;
 }
 
 async function verifyPlanned(

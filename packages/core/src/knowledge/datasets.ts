@@ -11,6 +11,7 @@ import {
   datasetPermissions,
   datasets,
   documents,
+  hasSqlState,
   modelProviders,
   workspaceMembers,
   type Transaction,
@@ -24,13 +25,6 @@ import { actingAccount, loadDataset, workspaceDatasets, type DatasetRow } from "
 import { requireVectorStore, deleteDatasetEmbeddings } from "./vector-store.ts";
 import { enqueueIndexing } from "./indexing-queue.ts";
 import { datasetIdsWithAnyTag } from "./tags.ts";
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
-}
 
 function duplicateName(): AppError {
   return new AppError("dataset_name_duplicate", "a knowledge base with this name already exists");
@@ -70,7 +64,7 @@ export async function createDataset(ctx: Ctx, raw: CreateDatasetInput): Promise<
       return toDatasetView(row!, memberIds, { documents: 0, words: 0 });
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw duplicateName();
+    if (hasSqlState(err, "23505")) throw duplicateName();
     throw err;
   }
 }
@@ -179,7 +173,7 @@ export async function updateDataset(
       return viewOf(txCtx, updated, members ?? undefined);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw duplicateName();
+    if (hasSqlState(err, "23505")) throw duplicateName();
     throw err;
   }
 }

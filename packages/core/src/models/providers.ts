@@ -4,7 +4,7 @@ import {
   UpdateModelProviderInput,
   type ModelProviderView,
 } from "@enclave/contracts";
-import { modelProviders, type Transaction } from "@enclave/db";
+import { hasSqlState, modelProviders, type Transaction } from "@enclave/db";
 import type { Ctx } from "../context/ctx.ts";
 import { onAfterCommit, withTransaction } from "../context/transaction.ts";
 import { emitAudit } from "../audit/emit-audit.ts";
@@ -28,13 +28,6 @@ function envelopeOf(ctx: Ctx) {
   const envelope = ctx.services.envelope;
   if (!envelope) throw new Error("the envelope service is not configured");
   return envelope;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }
 
 /** Credentials in a base URL would be stored in clear (the contract's own check misses them). */
@@ -120,7 +113,7 @@ export async function createModelProvider(
       return view;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw nameTaken();
+    if (hasSqlState(err, "23505")) throw nameTaken();
     throw err;
   }
 }
@@ -235,7 +228,7 @@ export async function updateModelProvider(
       return view;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw nameTaken();
+    if (hasSqlState(err, "23505")) throw nameTaken();
     throw err;
   }
 }
