@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { executePrepared, queryRows, type DatabaseHandle } from "./client.ts";
+import { executePrepared, hasSqlState, queryRows, type DatabaseHandle } from "./client.ts";
 import { createTestDatabase, testDatabaseKinds } from "../test/harness.ts";
 
 describe.each(testDatabaseKinds())("executePrepared on %s", (kind) => {
@@ -49,5 +49,31 @@ describe.each(testDatabaseKinds())("executePrepared on %s", (kind) => {
     expect(String(error?.cause?.message ?? error?.message)).toMatch(/division by zero/);
     const { rows } = await executePrepared<{ next: number }>(handle.db, "enclave_test_next", statement(9));
     expect(rows[0]?.next).toBe(10);
+  });
+});
+
+describe.each(testDatabaseKinds())("hasSqlState on %s", (kind) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await createTestDatabase(kind);
+  });
+  afterAll(() => handle.close());
+
+  it("finds the SQLSTATE of a real driver error through Drizzle's wrapping, and only that one", async () => {
+    // A plain table: a pool may run each statement on another connection.
+    const table = sql.raw(`sqlstate_probe_${Date.now()}`);
+    await handle.db.execute(sql`create table ${table} (id int primary key)`);
+    await handle.db.execute(sql`insert into ${table} values (1)`);
+    const err = await handle.db.execute(sql`insert into ${table} values (1)`).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await handle.db.execute(sql`drop table ${table}`);
+    expect(err).not.toBeNull();
+    expect(hasSqlState(err, "23505")).toBe(true); // unique_violation
+    expect(hasSqlState(err, "42501")).toBe(false);
+    expect(hasSqlState(new Error("plain"), "23505")).toBe(false);
+    expect(hasSqlState("23505", "23505")).toBe(false);
+    expect(hasSqlState(null, "23505")).toBe(false);
   });
 });
